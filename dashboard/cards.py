@@ -1,0 +1,106 @@
+"""A query shown as a card: its widgets, chart, table, SQL and download. Pages are lists of cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, catalog, charts
+from dashboard.filters import Filters
+
+
+def widgets(query: catalog.Query, prefix: str = "") -> dict[str, Any]:
+    """One widget per parameter that does not follow the sidebar; keys are `{query.id}.{param}`."""
+    values: dict[str, Any] = {}
+    as_of = cache.as_of()
+    for param in query.local_params:
+        key = f"{prefix}{query.id}.{param.name}"
+        label = param.label or param.name.replace("_", " ").capitalize()
+        default = None if param.default is None else catalog.coerce(param, param.default, as_of)
+        if param.type == "date":
+            values[param.name] = st.date_input(label, value=default, key=key, help=param.help)
+        elif param.type == "int":
+            values[param.name] = st.number_input(label, value=default, step=1, key=key, help=param.help)
+        elif param.type == "float":
+            values[param.name] = st.number_input(label, value=default, key=key, help=param.help)
+        elif param.type == "bool":
+            values[param.name] = st.checkbox(label, value=bool(default), key=key, help=param.help)
+        elif param.type == "choice":
+            options = list(param.options) or cache.choices(param.source)
+            if param.optional:
+                options = [None, *options]
+            index = options.index(default) if default in options else 0
+            values[param.name] = st.selectbox(
+                label,
+                options,
+                index=index,
+                key=key,
+                help=param.help,
+                format_func=lambda v: "All" if v is None else str(v),
+            )
+        else:
+            values[param.name] = st.text_input(label, value=default or "", key=key, help=param.help)
+    return values
+
+
+def error(query: catalog.Query, message: str) -> None:
+    st.error(f"**{query.file}** could not run.\n\n{message}", icon=":material/error:")
+
+
+def load(query: catalog.Query, filters: Filters, values: dict[str, Any] | None = None) -> pd.DataFrame | None:
+    """The query's rows for the page's filters, or None after showing an error card."""
+    if query.error:
+        error(query, query.error)
+        return None
+    try:
+        return cache.run(query, {**filters.values(), **(values or {})})
+    except catalog.QueryError as exc:
+        error(query, str(exc))
+        return None
+
+
+def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "") -> None:
+    """Chart first when the header asks for one; the table, SQL and CSV are one click away."""
+    if frame.empty:
+        st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
+    names = (["Chart"] if query.chart else []) + ["Table", "SQL"]
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    if query.chart:
+        with tabs["Chart"]:
+            try:
+                st.altair_chart(charts.from_spec(frame, query.chart), width="stretch")
+            except charts.TooManyRows as exc:
+                st.warning(str(exc))
+    with tabs["Table"]:
+        st.dataframe(frame, width="stretch", hide_index=True)
+        st.download_button(
+            "Download CSV",
+            frame.to_csv(index=False),
+            file_name=f"{query.id}.csv",
+            mime="text/csv",
+            key=f"{prefix}{query.id}.download",
+            icon=":material/download:",
+        )
+    with tabs["SQL"]:
+        st.caption(query.file)
+        st.code(query.text, language="sql")
+
+
+def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFrame | None:
+    with st.container(border=True):
+        st.markdown(f"#### {query.title}")
+        if query.description:
+            st.caption(query.description)
+        values = widgets(query, prefix) if not query.error else {}
+        frame = load(query, filters, values)
+        if frame is not None:
+            show(query, frame, prefix)
+        return frame
+
+
+def page_cards(page: str, filters: Filters) -> None:
+    """Every card of a page folder, in file-name order, so an analyst's new file just appears."""
+    for query in catalog.for_page(page):
+        card(query, filters)

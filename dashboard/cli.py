@@ -1,0 +1,243 @@
+"""`python -m dashboard ...`: run the app, build or load a warehouse, and run queries from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard import catalog, warehouse
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def _db(args: argparse.Namespace) -> Path:
+    """--db wins over the environment; either way the rest of the code reads the environment."""
+    if getattr(args, "db", None):
+        os.environ[warehouse.DB_ENV_VAR] = str(Path(args.db).resolve())
+    return warehouse.default_path()
+
+
+class _Bar:
+    """A one-line terminal progress bar; silent when stderr is not a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.tty:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:.0f}s"
+        )
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _ensure_sample(path: Path) -> None:
+    if path.exists():
+        return
+    from dashboard import first_start
+
+    print(f"No warehouse at {path}; building the sample warehouse first.", file=sys.stderr)
+    first_start.build_sample(path, progress=_Bar("sample"))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _db(args)
+    app = warehouse.PROJECT_ROOT / "streamlit_app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    return subprocess.call(command + list(args.streamlit_args))
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from dashboard import first_start, sample
+
+    started = time.monotonic()
+    if args.out:
+        counts = sample.write(Path(args.out), lines=args.lines, seed=args.seed, progress=_Bar("sample"))
+        where = args.out
+    else:
+        path = _db(args)
+        counts = first_start.build_sample(path, lines=args.lines, seed=args.seed, progress=_Bar("sample"))
+        where = str(path)
+    total = ", ".join(f"{table} {count:,}" for table, count in counts.items())
+    print(f"sample written to {where} in {time.monotonic() - started:.1f}s: {total}")
+    return 0
+
+
+def print_problems(problems: Sequence[Any], shown: int = MAX_PROBLEMS_SHOWN) -> None:
+    for problem in problems[:shown]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > shown:
+        print(f"  ... and {len(problems) - shown:,} more problems", file=sys.stderr)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from dashboard import ingest
+
+    path = _db(args)
+    try:
+        counts = ingest.load(
+            Path(args.source), path, progress=lambda message: print(message, file=sys.stderr)
+        )
+    except ingest.LoadError as exc:
+        print(f"load failed: {len(exc.problems):,} problems; {path} is unchanged", file=sys.stderr)
+        print_problems(exc.problems)
+        return 1
+    total = ", ".join(f"{table} {count:,}" for table, count in counts.items())
+    print(f"loaded {args.source} into {path}: {total}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = _db(args)
+    _ensure_sample(path)
+    con = warehouse.connect(path)
+    results = catalog.check(con, {})
+    failures = [r for r in results if r.error]
+    for result in results:
+        status = "FAIL" if result.error else "ok  "
+        print(f"{status} {result.query.file}" + (f" ({result.rows:,} rows)" if not result.error else ""))
+    for result in failures:
+        print(f"\n{result.query.file}:\n  {result.error}", file=sys.stderr)
+    print(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT or value is None:
+        return None
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{column: _jsonable(value) for column, value in row.items()} for row in frame.to_dict("records")]
+
+
+def kpis(con: Any, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, Any]:
+    """The KPI record for a period; `from` defaults to 4 weeks (28 days, inclusive) before `to`."""
+    query = catalog.find("kpis")
+    day = catalog.as_of(con)
+    end = end or day
+    start = start or end - dt.timedelta(days=27)
+    params = catalog.bind(query, {"start": start, "end": end}, day)
+    return records(catalog.run(con, query, params))[0]
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    path = _db(args)
+    _ensure_sample(path)
+    con = warehouse.connect(path)
+    start = dt.date.fromisoformat(args.start) if args.start else None
+    end = dt.date.fromisoformat(args.end) if args.end else None
+    result = kpis(con, start, end)
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        width = max(len(key) for key in result)
+        for key, value in result.items():
+            shown = f"{value:,.4f}" if isinstance(value, float) else ("" if value is None else f"{value}")
+            print(f"{key:<{width}}  {shown}")
+    return 0
+
+
+def _param_values(pairs: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--param takes name=value, got {pair!r}")
+        values[name.strip()] = value
+    return values
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    path = _db(args)
+    _ensure_sample(path)
+    con = warehouse.connect(path)
+    try:
+        query = catalog.find(args.name)
+        values = _param_values(args.param)
+        unknown = sorted(set(values) - {p.name for p in query.params})
+        if unknown:
+            raise catalog.QueryError(f"{query.file}: no parameter named '{unknown[0]}'")
+        frame = catalog.run(con, query, catalog.bind(query, values, catalog.as_of(con)))
+    except catalog.QueryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(records(frame), indent=2))
+    else:
+        frame.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Any, help_text: str, db: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if db:
+            sub.add_argument(
+                "--db", help=f"warehouse file (default: ${warehouse.DB_ENV_VAR} or data/warehouse.duckdb)"
+            )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    run = command("run", cmd_run, "start the dashboard (builds the sample warehouse on first start)")
+    run.add_argument("--port", type=int, default=8501)
+    run.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to streamlit run")
+
+    from dashboard.sample import DEFAULT_LINES
+
+    sample = command("sample", cmd_sample, "generate the deterministic sample shop")
+    sample.add_argument("--lines", type=int, default=DEFAULT_LINES, help="order lines (default %(default)s)")
+    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--out", help="write <table>.parquet files here instead of building a warehouse")
+
+    load = command("load", cmd_load, "load DIR/<table>.csv|.parquet into a new warehouse, atomically")
+    load.add_argument("source", help="folder holding the canonical files")
+
+    command("check", cmd_check, "run every query file with default parameters; non-zero on any failure")
+
+    kpi = command("kpis", cmd_kpis, "headline KPIs for a period (default: the 4 weeks to the as-of date)")
+    kpi.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 27 days before --to)")
+    kpi.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (default: the as-of date)")
+    kpi.add_argument("--format", choices=("json", "table"), default="json")
+
+    query = command("query", cmd_query, "run one query file and print its rows")
+    query.add_argument("name", help="query id (file name without .sql), path under queries/, or file path")
+    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    query.add_argument("--format", choices=("csv", "json"), default="csv")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args))

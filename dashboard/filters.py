@@ -1,0 +1,106 @@
+"""Global sidebar filters, shared by every page and kept in the URL so a link reproduces the view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard import cache, catalog
+
+STATE = "filters"
+CHOICE_SOURCES = {
+    "category": "products.category",
+    "supplier": "suppliers.supplier_id",
+    "channel": "orders.channel",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date
+    end: dt.date
+    category: str | None = None
+    supplier: str | None = None
+    channel: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def defaults(as_of: dt.date) -> Filters:
+    return Filters(
+        start=catalog.relative_date(catalog.GLOBAL_DEFAULTS["start"], as_of),
+        end=catalog.relative_date(catalog.GLOBAL_DEFAULTS["end"], as_of),
+    )
+
+
+def _key(name: str) -> str:
+    return f"filter.{name}"
+
+
+def _from_url(base: Filters, options: dict[str, list[Any]]) -> None:
+    """Seed the widgets from the URL once per session; values that do not parse are ignored."""
+    if st.session_state.get("filter.seeded"):
+        return
+    st.session_state["filter.seeded"] = True
+    params = st.query_params
+    for name in ("start", "end"):
+        try:
+            value = dt.date.fromisoformat(params.get(name, ""))
+        except ValueError:
+            value = getattr(base, name)
+        st.session_state[_key(name)] = value
+    for name, values in options.items():
+        wanted = params.get(name)
+        st.session_state[_key(name)] = wanted if wanted in values else None
+
+
+def _to_url(current: Filters, base: Filters) -> None:
+    """Only what differs from the defaults goes in the URL, so a default link stays short."""
+    for name, value in current.values().items():
+        if value is None or value == getattr(base, name):
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def sidebar() -> Filters:
+    as_of = cache.as_of()
+    base = defaults(as_of)
+    options = {name: cache.choices(source) for name, source in CHOICE_SOURCES.items()}
+    names = cache.labels("suppliers.supplier_id", "suppliers.supplier_name")
+    _from_url(base, options)
+    with st.sidebar:
+        st.caption(f"Data as of **{as_of:%a %d %b %Y}**")
+        start = st.date_input("From", key=_key("start"), format="YYYY-MM-DD")
+        end = st.date_input("To", key=_key("end"), format="YYYY-MM-DD")
+        if start > end:
+            st.warning("'From' is after 'To': the period is empty.")
+        picked = {
+            name: st.selectbox(
+                name.capitalize(),
+                [None, *values],
+                key=_key(name),
+                format_func=lambda v, n=name: (
+                    "All" if v is None else (names.get(v, v) if n == "supplier" else v)
+                ),
+            )
+            for name, values in options.items()
+        }
+        if st.button("Reset filters", width="stretch"):
+            for name, value in base.values().items():
+                st.session_state[_key(name)] = value
+            st.rerun()
+    current = Filters(start=start, end=end, **picked)
+    _to_url(current, base)
+    st.session_state[STATE] = current
+    return current
+
+
+def current() -> Filters:
+    """The filters the sidebar set on this run; the defaults where a page runs without it (tests)."""
+    found = st.session_state.get(STATE)
+    return found if isinstance(found, Filters) else defaults(cache.as_of())

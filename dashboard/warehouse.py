@@ -1,0 +1,123 @@
+"""The one module that opens DuckDB: schema, derived views and read-only connections."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = PROJECT_ROOT / "queries"
+VIEWS_DIR = QUERIES_DIR / "views"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+DB_ENV_VAR = "BACKORDER_DB"
+
+# Load order: dimensions before the facts that reference them.
+TABLES: tuple[str, ...] = (
+    "suppliers",
+    "products",
+    "customers",
+    "orders",
+    "order_lines",
+    "purchase_orders",
+    "inventory_snapshots",
+)
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
+
+
+def default_path() -> Path:
+    """Read at call time so tests and the CLI can point the app elsewhere."""
+    configured = os.environ.get(DB_ENV_VAR)
+    return Path(configured) if configured else PROJECT_ROOT / "data" / "warehouse.duckdb"
+
+
+def version(path: Path) -> int:
+    """Changes whenever a load swaps in a new file; part of every cache key."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute((SQL_DIR / "schema.sql").read_text())
+
+
+def split_header(text: str) -> tuple[dict, str]:
+    """Separate a leading `/* yaml */` block from the SQL that follows it."""
+    match = HEADER.match(text)
+    if not match:
+        return {}, text
+    header = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(header, dict):
+        raise ValueError("the leading /* ... */ block must be a YAML mapping")
+    return header, text[match.end() :]
+
+
+def view_files() -> list[Path]:
+    return sorted(VIEWS_DIR.glob("*.sql"))
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every view in queries/views, in whatever order their dependencies allow."""
+    pending: dict[str, str] = {}
+    for path in view_files():
+        if not IDENTIFIER.match(path.stem):
+            raise ValueError(f"{path.name}: a view's file name must be a lowercase identifier")
+        _, sql = split_header(path.read_text())
+        pending[path.stem] = sql.strip().rstrip(";")
+    while pending:
+        errors: dict[str, str] = {}
+        for name, sql in list(pending.items()):
+            try:
+                con.execute(f"create or replace view {name} as {sql}")
+                del pending[name]
+            except duckdb.Error as exc:
+                errors[name] = str(exc)
+        if errors and len(errors) == len(pending) and pending:
+            detail = "; ".join(f"views/{name}.sql: {msg}" for name, msg in errors.items())
+            raise ValueError(f"cannot create views: {detail}")
+
+
+def write_meta(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Record the as-of date once at build time so no page rescans every table for it."""
+    con.execute("drop table if exists warehouse_meta")
+    con.execute((SQL_DIR / "meta.sql").read_text(), {"source": source})
+
+
+def finish(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Derived parts of a warehouse whose tables are loaded."""
+    write_meta(con, source)
+    create_views(con)
+    con.execute("checkpoint")
+
+
+def table_columns() -> dict[str, list[tuple[str, str, bool]]]:
+    """Each canonical table's (column, DuckDB type, required) as the schema declares them."""
+    con = duckdb.connect()
+    create_tables(con)
+    rows = con.execute(
+        "select table_name, column_name, data_type, is_nullable = 'NO'"
+        " from information_schema.columns order by table_name, ordinal_position"
+    ).fetchall()
+    con.close()
+    columns: dict[str, list[tuple[str, str, bool]]] = {table: [] for table in TABLES}
+    for table, column, data_type, required in rows:
+        columns[table].append((column, data_type, required))
+    return columns
+
+
+def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection that analyst SQL cannot use to write or read other files."""
+    path = path or default_path()
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}")
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+    return con

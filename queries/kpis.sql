@@ -1,0 +1,106 @@
+/*
+title: Headline KPIs
+description: >
+  The period's headline figures. Flows count events inside [start, end]: lines
+  ordered (backorder rate, unit fill rate), backorders closed (cancellation rate,
+  time to fill of those shipped), PO lines received (on-time rate, delay). Stocks
+  are measured at the end of `end`: open backorders, their units, value and
+  average age in calendar days. Rates are null when nothing happened to rate.
+params:
+  start: {type: date, default: -27 days}
+  end: {type: date, default: as_of}
+  category: {type: choice, from: products.category, optional: true}
+  supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+  channel: {type: choice, from: orders.channel, optional: true}
+*/
+with
+
+meta as (
+    select as_of from warehouse_meta
+),
+
+lines as (
+    select
+        l.qty,
+        l.backordered_qty,
+        o.ordered_at::date as ordered_date,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as p using (sku)
+    where
+        o.ordered_at::date between $start and $end
+        and ($category is null or p.category = $category)
+        and ($supplier is null or p.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+),
+
+backorders as (
+    select *
+    from backorder_lines
+    where
+        ($category is null or category = $category)
+        and ($supplier is null or supplier_id = $supplier)
+        and ($channel is null or channel = $channel)
+),
+
+ordered as (
+    select
+        count(*) as lines_ordered,
+        count(*) filter (where backordered_qty > 0) as backordered_lines,
+        coalesce(sum(qty), 0) as units_ordered,
+        coalesce(sum(backordered_qty), 0) as backordered_units,
+    from lines
+),
+
+closed as (
+    select
+        count(*) as backorders_closed,
+        count(*) filter (where status = 'canceled') / nullif(count(*), 0) as backorder_cancellation_rate,
+        avg(closed_date - ordered_date) filter (where status = 'shipped') as avg_time_to_fill_days,
+    from backorders
+    where closed_date between $start and $end
+),
+
+open_at_end as (
+    select
+        count(*) as open_backorder_lines,
+        coalesce(sum(backordered_qty), 0) as open_backorder_units,
+        coalesce(sum(value), 0) as open_backorder_value,
+        avg($end - ordered_date) as avg_backorder_age_days,
+    from backorders
+    where ordered_date <= $end and (closed_date is null or closed_date > $end)
+),
+
+received as (
+    select
+        count(*) as po_lines_received,
+        avg(on_time::integer) as supplier_on_time_rate,
+        avg(delay_days) as avg_supplier_delay_days,
+    from po_lines
+    where
+        received_at between $start and $end
+        and ($category is null or category = $category)
+        and ($supplier is null or supplier_id = $supplier)
+)
+
+select
+    meta.as_of::date as as_of,
+    $start::date as "from",
+    $end::date as "to",
+    ordered.lines_ordered::bigint as lines_ordered,
+    ordered.backordered_lines::bigint as backordered_lines,
+    (ordered.backordered_lines / nullif(ordered.lines_ordered, 0))::double as backorder_rate_lines,
+    ordered.units_ordered::bigint as units_ordered,
+    ordered.backordered_units::bigint as backordered_units,
+    (1 - ordered.backordered_units / nullif(ordered.units_ordered, 0))::double as unit_fill_rate,
+    closed.backorders_closed::bigint as backorders_closed,
+    closed.backorder_cancellation_rate::double as backorder_cancellation_rate,
+    closed.avg_time_to_fill_days::double as avg_time_to_fill_days,
+    received.po_lines_received::bigint as po_lines_received,
+    received.supplier_on_time_rate::double as supplier_on_time_rate,
+    received.avg_supplier_delay_days::double as avg_supplier_delay_days,
+    open_at_end.open_backorder_lines::bigint as open_backorder_lines,
+    open_at_end.open_backorder_units::bigint as open_backorder_units,
+    open_at_end.open_backorder_value::double as open_backorder_value,
+    open_at_end.avg_backorder_age_days::double as avg_backorder_age_days,
+from meta, ordered, closed, open_at_end, received
