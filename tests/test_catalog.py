@@ -55,15 +55,32 @@ def test_file_outside_page_folders_belongs_to_the_library(tmp_path: Path) -> Non
     ("text", "expected"),
     [
         (GOOD.replace("title:", "owner: me\ntitle:"), "x.sql:2: unknown header key 'owner'"),
-        (GOOD.replace("limit $top", "limit 5"), "x.sql:7: parameter 'top' is declared but the SQL does not use $top"),
+        (
+            GOOD.replace("limit $top", "limit 5"),
+            "x.sql:7: parameter 'top' is declared but the SQL does not use $top",
+        ),
         (GOOD.replace("limit $top", "limit $top + $extra"), "x.sql:14: $extra is used but not declared"),
-        (GOOD.replace("{type: int, default: 5}", "{type: integer}"), "x.sql:7: parameter 'top' has type 'integer'"),
-        (GOOD.replace("{type: int, default: 5}", "{type: int, min: 1}"), "x.sql:7: parameter 'top' has unknown key 'min'"),
+        (
+            GOOD.replace("{type: int, default: 5}", "{type: integer}"),
+            "x.sql:7: parameter 'top' has type 'integer'",
+        ),
+        (
+            GOOD.replace("{type: int, default: 5}", "{type: int, min: 1}"),
+            "x.sql:7: parameter 'top' has unknown key 'min'",
+        ),
         (GOOD.replace("mark: bar", "mark: pie"), "x.sql:8: chart mark 'pie'"),
         (GOOD.replace(", y: units:Q", ""), "x.sql:8: chart needs both x and y"),
-        (GOOD.replace("from: products.category", "from: users.password"), "is not a column of a warehouse table"),
-        (GOOD.replace("category: {type: choice, from: products.category, optional: true}", "category: {type: choice}"),
-         "needs 'from: table.column' or 'options'"),
+        (
+            GOOD.replace("from: products.category", "from: users.password"),
+            "is not a column of a warehouse table",
+        ),
+        (
+            GOOD.replace(
+                "category: {type: choice, from: products.category, optional: true}",
+                "category: {type: choice}",
+            ),
+            "needs 'from: table.column' or 'options'",
+        ),
         ("/*\ntitle: [unclosed\n*/\nselect 1", "header is not valid YAML"),
         ("create table t (a int)", "must be a SELECT, found CREATE"),
         ("select 1; select 2", "exactly one statement, found 2"),
@@ -152,6 +169,12 @@ def test_every_shipped_query_file_parses() -> None:
 
 def test_readme_documents_every_header_option() -> None:
     readme = (warehouse.PROJECT_ROOT / "README.md").read_text()
-    words = (*catalog.HEADER_KEYS, *catalog.PARAM_KEYS, *catalog.PARAM_TYPES, *catalog.CHART_KEYS, *catalog.MARKS)
+    words = (
+        *catalog.HEADER_KEYS,
+        *catalog.PARAM_KEYS,
+        *catalog.PARAM_TYPES,
+        *catalog.CHART_KEYS,
+        *catalog.MARKS,
+    )
     missing = [word for word in words if f"`{word}`" not in readme]
     assert missing == []

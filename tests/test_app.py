@@ -1,0 +1,99 @@
+"""Every page renders on the sample warehouse in AppTest; filters follow the URL."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import warehouse
+
+APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
+PAGES = [
+    "dashboard/pages/weekly_review.py",
+    "dashboard/pages/backorders.py",
+    "dashboard/pages/suppliers.py",
+    "dashboard/pages/demand_signal.py",
+    "dashboard/pages/cancellation_risk.py",
+    "dashboard/pages/query_library.py",
+    "dashboard/pages/data.py",
+]
+
+
+def open_page(page: str, query_params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query_params or {})
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_exception_or_error(sample_db: Path, use_db, page: str) -> None:
+    use_db(sample_db)
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value
+
+
+def test_data_page_shows_the_as_of_date_and_every_table(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = open_page("dashboard/pages/data.py")
+    assert at.metric[0].value == "2026-01-24"
+    tables = at.dataframe[0].value
+    assert dict(zip(tables["table_name"], tables["row_count"], strict=True)) == {
+        "suppliers": 2,
+        "products": 3,
+        "customers": 2,
+        "orders": 5,
+        "order_lines": 8,
+        "purchase_orders": 5,
+        "inventory_snapshots": 3,
+    }
+
+
+def test_filters_are_read_from_the_url(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = open_page(PAGES[0], {"start": "2026-01-05", "end": "2026-01-18", "category": "Toys"})
+    assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2026-01-05"
+    assert at.sidebar.selectbox(key="filter.category").value == "Toys"
+    kpis = at.dataframe[0].value.iloc[0]
+    # Toys in 01-05..01-18: O1-2 (3 units, backordered) and O3-2 (1 unit, backordered).
+    assert (kpis["lines_ordered"], kpis["backordered_lines"], kpis["units_ordered"]) == (2, 2, 4)
+
+
+def test_unparseable_url_values_fall_back_to_defaults(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = open_page(PAGES[0], {"start": "yesterday", "category": "No such category"})
+    assert not at.exception
+    assert at.sidebar.selectbox(key="filter.category").value is None
+    assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2025-11-01"
+
+
+def test_changing_a_filter_writes_it_to_the_url(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = open_page(PAGES[0])
+    at.sidebar.selectbox(key="filter.channel").set_value("web").run()
+    assert at.query_params["channel"] == ["web"] or at.query_params["channel"] == "web"
+
+
+def test_a_broken_query_file_is_an_error_card_and_the_rest_works(
+    handmade_db: Path, use_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_db(handmade_db)
+    queries = tmp_path / "queries"
+    shutil.copytree(warehouse.QUERIES_DIR, queries)
+    (queries / "aa_broken.sql").write_text("/*\ntitle: Broken\n*/\nselect * from no_such_table\n")
+    (queries / "ab_unparsable.sql").write_text("selec 1\n")
+    monkeypatch.setattr(warehouse, "QUERIES_DIR", queries)
+    at = open_page("dashboard/pages/query_library.py", {"q": "aa_broken"})
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "ab_unparsable.sql" in errors and "Parser Error" in errors
+    assert "aa_broken.sql" in errors and "no_such_table" in errors
+    at.selectbox(key="library.query").set_value("kpis").run()
+    assert not at.exception
+    assert at.dataframe[-1].value.iloc[0]["lines_ordered"] >= 0
