@@ -100,6 +100,20 @@ def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFra
         return frame
 
 
+def requires(*tables: str) -> bool:
+    """Tell the user which data a page needs when its tables are empty, instead of failing."""
+    counts = cache.run(catalog.find("tables"), {})
+    have = dict(zip(counts["table_name"], counts["row_count"], strict=True))
+    missing = [table for table in tables if not have.get(table)]
+    if missing:
+        st.info(
+            "This page needs data in " + ", ".join(f"`{t}`" for t in missing) + ", and the warehouse has none. "
+            "Load it with `python -m dashboard load DIR` (see the README); the Data page shows what is loaded.",
+            icon=":material/dataset:",
+        )
+    return not missing
+
+
 def page_cards(page: str, filters: Filters) -> None:
     """Every card of a page folder, in file-name order, so an analyst's new file just appears."""
     for query in catalog.for_page(page):

@@ -154,7 +154,10 @@ def test_text_parameter_is_data_not_sql(tmp_path: Path) -> None:
     con = duckdb.connect()
     con.execute("create table notes (body varchar)")
     con.execute("insert into notes values ('kept')")
-    text = "/*\nparams:\n  needle: {type: text}\n*/\nselect $needle as echoed, count(*) as n from notes where body = $needle\n"
+    text = (
+        "/*\nparams:\n  needle: {type: text}\n*/\n"
+        "select $needle as echoed, count(*) as n from notes where body = $needle\n"
+    )
     query = catalog.parse(write(tmp_path, "x.sql", text), tmp_path)
     attack = "x' or 1=1; drop table notes; --"
     frame = catalog.run(con, query, catalog.bind(query, {"needle": attack}, AS_OF))
