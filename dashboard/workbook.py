@@ -1,0 +1,93 @@
+"""Excel workbooks (.xlsx), read with openpyxl row by row: one sheet becomes a CSV DuckDB reads."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+INDEX = "_idx"
+
+
+class WorkbookError(ValueError):
+    """A workbook or sheet that cannot be read, in words a spreadsheet user recognises."""
+
+
+def sheet_names(path: Path) -> list[str]:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
+        raise WorkbookError(f"is not a readable .xlsx workbook ({exc})") from exc
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def choose(names: list[str], wanted: str | None, table: str) -> str:
+    """The named sheet; else the only one; else the one named like the table."""
+    if wanted is not None:
+        if wanted in names:
+            return wanted
+        folded = {name.strip().lower(): name for name in names}
+        if wanted.strip().lower() in folded:
+            return folded[wanted.strip().lower()]
+        raise WorkbookError(f"has no sheet named '{wanted}' (its sheets: {', '.join(names)})")
+    if len(names) == 1:
+        return names[0]
+    for name in names:
+        if name.strip().lower() == table:
+            return name
+    raise WorkbookError(f"has several sheets ({', '.join(names)}): name the sheet for {table} in a mapping")
+
+
+def cell_text(value: Any) -> str:
+    """What the cell shows, in the text forms the loader reads: ISO dates, plain numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def to_csv(path: Path, sheet: str, out: Path) -> list[str]:
+    """Stream the sheet into `out` with a leading column of row indexes; return the sheet's header.
+
+    The header is the first non-empty row. Empty rows are left out, and each written row
+    carries its own index (sheet row - 2), so problems still name the row Excel shows.
+    """
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise WorkbookError(f"is not a readable .xlsx workbook ({exc})") from exc
+    try:
+        rows = book[sheet].iter_rows(values_only=True)
+        header: list[str] | None = None
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            for number, values in enumerate(rows, start=1):
+                texts = [cell_text(v) for v in values]
+                if not any(t.strip() for t in texts):
+                    continue
+                if header is None:
+                    while texts and not texts[-1].strip():
+                        texts.pop()
+                    header = texts
+                    writer.writerow([INDEX, *header])
+                    continue
+                texts = (texts + [""] * len(header))[: len(header)]
+                writer.writerow([number - 2, *texts])
+            if header is None:
+                writer.writerow([INDEX])
+        return header or []
+    finally:
+        book.close()
