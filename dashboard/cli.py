@@ -93,16 +93,37 @@ def cmd_load(args: argparse.Namespace) -> int:
     from dashboard import ingest
 
     path = _db(args)
+    rejects = Path(args.rejects) if args.rejects else path.with_name(f"{path.stem}.rejects.csv")
+    options = ingest.Options(
+        mapping=Path(args.mapping) if args.mapping else None,
+        append=args.append,
+        skip_bad_rows=args.skip_bad_rows,
+        rejects=rejects,
+    )
+    started = time.monotonic()
     try:
-        counts = ingest.load(
-            Path(args.source), path, progress=lambda message: print(message, file=sys.stderr)
+        prepared = ingest.prepare(
+            Path(args.source), path, options, progress=lambda message: print(message, file=sys.stderr)
         )
+        ingest.commit(prepared)
     except ingest.LoadError as exc:
-        print(f"load failed: {len(exc.problems):,} problems; {path} is unchanged", file=sys.stderr)
+        print(f"load failed: {exc.total:,} problems; {path} is unchanged", file=sys.stderr)
         print_problems(exc.problems)
+        if exc.rejects:
+            print(f"every problem is listed in {exc.rejects}", file=sys.stderr)
         return 1
-    total = ", ".join(f"{table} {count:,}" for table, count in counts.items())
-    print(f"loaded {args.source} into {path}: {total}")
+    outcome = prepared.outcome
+    if outcome.skipped:
+        print(
+            f"left out {outcome.skipped:,} bad rows ({outcome.total_problems:,} problems):", file=sys.stderr
+        )
+        print_problems(outcome.problems)
+        print(f"every problem is listed in {outcome.rejects}", file=sys.stderr)
+    elif not args.rejects and rejects.exists():
+        rejects.unlink()
+    total = ", ".join(f"{table} {count:,}" for table, count in outcome.counts.items())
+    verb = "appended" if args.append else "loaded"
+    print(f"{verb} {args.source} into {path} in {time.monotonic() - started:.1f}s: {total}")
     return 0
 
 
@@ -221,8 +242,30 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--out", help="write <table>.parquet files here instead of building a warehouse")
 
-    load = command("load", cmd_load, "load DIR/<table>.csv|.parquet into a new warehouse, atomically")
-    load.add_argument("source", help="folder holding the canonical files")
+    load = command(
+        "load",
+        cmd_load,
+        "load DIR (or a .zip) of CSV, .csv.gz, Parquet or .xlsx files into the warehouse, atomically",
+    )
+    load.add_argument("source", help="folder (or .zip) holding the files")
+    load.add_argument(
+        "--mapping", metavar="FILE", help="YAML mapping from your export's columns (see the README)"
+    )
+    load.add_argument(
+        "--append",
+        action="store_true",
+        help="add to the existing warehouse, replacing rows with the same key",
+    )
+    load.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="load the good rows and leave out (and report) the bad ones",
+    )
+    load.add_argument(
+        "--rejects",
+        metavar="PATH",
+        help="where to list every problem (default: <db>.rejects.csv beside the db)",
+    )
 
     command("check", cmd_check, "run every query file with default parameters; non-zero on any failure")
 

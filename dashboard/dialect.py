@@ -140,6 +140,8 @@ def delimiter_of(text: str, complete: bool = True) -> str:
 
 def header(path: Path, dialect: Dialect) -> list[str]:
     """Only the header is parsed in Python: it names columns, which never reach SQL as text."""
-    data, complete = sample(path, dialect.gzip)
-    found = records(decode(data, dialect.encoding, complete), dialect.delimiter, complete=True)
-    return found[0] if found else []
+    opener = gzip.open if dialect.gzip else open
+    with opener(path, "rb") as handle:
+        text = io.TextIOWrapper(handle, encoding=dialect.encoding, errors="replace", newline="")
+        record = next(csv.reader(text, delimiter=dialect.delimiter), [])
+    return [record[0].removeprefix("\ufeff"), *record[1:]] if record else []

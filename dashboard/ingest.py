@@ -450,7 +450,7 @@ class Build:
             if raw is None:
                 self.sources[table] = Source(table, item.path.name, readable=False)
                 continue
-            self.say(f"reading {raw.label}")
+            self.say(f"reading {raw.label}" if item.rule is None else f"mapping {table} from {raw.label}")
             if item.rule is None:
                 source = self.read_canonical(table, raw)
             else:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
 INDEX = "_idx"
+HEADER_SEARCH = 20
+"""Rows searched for the header, so a title or an export date above it is skipped."""
 
 
 class WorkbookError(ValueError):
@@ -62,32 +66,39 @@ def cell_text(value: Any) -> str:
 def to_csv(path: Path, sheet: str, out: Path) -> list[str]:
     """Stream the sheet into `out` with a leading column of row indexes; return the sheet's header.
 
-    The header is the first non-empty row. Empty rows are left out, and each written row
-    carries its own index (sheet row - 2), so problems still name the row Excel shows.
+    Empty rows are left out, and each written row carries its own index (sheet row - 2),
+    so problems still name the row Excel shows.
     """
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise WorkbookError(f"is not a readable .xlsx workbook ({exc})") from exc
     try:
-        rows = book[sheet].iter_rows(values_only=True)
-        header: list[str] | None = None
+        rows = filled(book[sheet].iter_rows(values_only=True))
+        head = list(itertools.islice(rows, HEADER_SEARCH))
+        at = header_at(head)
+        header = head[at][1] if head else []
+        while header and not header[-1].strip():
+            header.pop()
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            for number, values in enumerate(rows, start=1):
-                texts = [cell_text(v) for v in values]
-                if not any(t.strip() for t in texts):
-                    continue
-                if header is None:
-                    while texts and not texts[-1].strip():
-                        texts.pop()
-                    header = texts
-                    writer.writerow([INDEX, *header])
-                    continue
-                texts = (texts + [""] * len(header))[: len(header)]
-                writer.writerow([number - 2, *texts])
-            if header is None:
-                writer.writerow([INDEX])
-        return header or []
+            writer.writerow([INDEX, *header])
+            for number, texts in itertools.chain(head[at + 1 :], rows):
+                writer.writerow([number - 2, *(texts + [""] * len(header))[: len(header)]])
+        return header
     finally:
         book.close()
+
+
+def filled(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
+    """(sheet row number, cell texts) of every row with something in it."""
+    for number, values in enumerate(rows, start=1):
+        texts = [cell_text(v) for v in values]
+        if any(t.strip() for t in texts):
+            yield number, texts
+
+
+def header_at(head: list[tuple[int, list[str]]]) -> int:
+    """The header is the first of the top rows that fills the most cells, below any title rows."""
+    counts = [sum(1 for t in texts if t.strip()) for _number, texts in head]
+    return counts.index(max(counts)) if counts else 0

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import hashlib
+import io
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
-from dashboard import ingest
+from dashboard import dialect, ingest
 from dashboard.ingest import LoadError, Problem
 
 GOOD = Path(__file__).parent / "fixtures" / "canonical_good"
@@ -333,3 +337,229 @@ def test_problem_reads_like_a_sentence() -> None:
         "order_lines.csv, row 7, column backordered_qty, value '7': backordered_qty 7 is more than qty 5"
     )
     assert str(Problem("x.csv", None, None, None, "is empty")) == "x.csv: is empty"
+
+
+def rewrite(path: Path, delimiter: str, encoding: str, bom: bytes = b"") -> None:
+    rows = rows_of(path)
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(bom + text.getvalue().encode(encoding))
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding", "bom"),
+    [
+        (";", "latin-1", b""),
+        ("\t", "utf-8", b"\xef\xbb\xbf"),
+        ("|", "utf-8", b""),
+        (";", "utf-8", b"\xef\xbb\xbf"),
+    ],
+    ids=["semicolon-latin1", "tab-bom", "pipe", "semicolon-bom"],
+)
+def test_delimiter_and_encoding_are_detected(
+    src: Path, tmp_path: Path, delimiter: str, encoding: str, bom: bytes
+) -> None:
+    set_cell(src, "suppliers.csv", 2, "supplier_name", "Åcme Werkzeug Müller")
+    for table in COUNTS:
+        rewrite(src / f"{table}.csv", delimiter, encoding, bom)
+    db = tmp_path / "warehouse.duckdb"
+    assert ingest.load(src, db) == COUNTS
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select supplier_name from suppliers order by 1").fetchall() == [
+        ("Blue Harbor Imports",),
+        ("Åcme Werkzeug Müller",),
+    ]
+    assert con.execute("select product_name from products where sku = 'P2'").fetchone() == ("Lantern, LED",)
+    con.close()
+
+
+def test_gzip_is_detected_by_its_bytes(src: Path, tmp_path: Path) -> None:
+    data = (src / "orders.csv").read_bytes()
+    (src / "orders.csv").unlink()
+    (src / "orders.csv.gz").write_bytes(gzip.compress(data))
+    assert ingest.load(src, tmp_path / "warehouse.duckdb") == COUNTS
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            "\ufefforder_id,ordered_at\nO1,2024-03-01\n".encode("utf-16"),
+            "is UTF-16 text (save it as UTF-8 CSV), not CSV text",
+        ),
+        (
+            b"PK\x03\x04rest of a workbook",
+            "is a zip archive or an Excel workbook (save a workbook as .xlsx), not CSV text",
+        ),
+        (b"order_id\x00\x01\x02", "is binary data (it contains NUL bytes), not CSV text"),
+    ],
+    ids=["utf16", "workbook", "binary"],
+)
+def test_a_file_that_is_not_csv_text_says_what_it_is(
+    src: Path, db: Path, content: bytes, reason: str
+) -> None:
+    (src / "orders.csv").write_bytes(content)
+    problem = only(rejected(src, db))
+    assert (problem.file, problem.row, problem.reason) == ("orders.csv", None, reason)
+
+
+def test_invalid_utf8_after_the_sample_is_reported_per_line(
+    src: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dialect, "SAMPLE_BYTES", 40)
+    lines = (src / "customers.csv").read_bytes().splitlines()
+    lines[3] = b"C3,consumer,s\xfcd"
+    (src / "customers.csv").write_bytes(b"\n".join(lines) + b"\n")
+    problem = only(rejected(src, db))
+    assert (problem.file, problem.row, problem.reason) == (
+        "customers.csv",
+        4,
+        "malformed line: not valid UTF-8 text",
+    )
+
+
+def workbook_of(src: Path, path: Path, tables: list[str], sheet_names: dict[str, str] | None = None) -> None:
+    """Each CSV as a sheet, with numbers, dates and booleans as Excel cells rather than text."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet((sheet_names or {}).get(table, table))
+        sheet.append(["", "exported 2024-03-10"])
+        sheet.append([])
+        for n, row in enumerate(rows_of(src / f"{table}.csv")):
+            sheet.append([cell(value) if n else value for value in row])
+        (src / f"{table}.csv").unlink()
+    book.save(path)
+
+
+def cell(value: str) -> object:
+    for parse in (int, float, dt.datetime.fromisoformat):
+        try:
+            return parse(value)  # type: ignore[operator]
+        except ValueError:
+            continue
+    return value or None
+
+
+def test_a_workbook_with_a_sheet_per_table_loads(src: Path, tmp_path: Path) -> None:
+    workbook_of(src, src / "shop.xlsx", list(COUNTS), {"orders": "Orders"})
+    db = tmp_path / "warehouse.duckdb"
+    assert ingest.load(src, db) == COUNTS
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select ordered_at from orders where order_id = 'O3'").fetchone() == (
+        dt.datetime(2024, 3, 4),
+    )
+    assert con.execute("select unit_price from products where sku = 'P1'").fetchone() == (19.9,)
+    con.close()
+
+
+def test_a_bad_cell_in_a_workbook_names_the_excel_row(src: Path, db: Path) -> None:
+    set_cell(src, "order_lines.csv", 4, "qty", "two")
+    workbook_of(src, src / "order_lines.xlsx", ["order_lines"])
+    problem = only(rejected(src, db))
+    # Two rows above the header (a title and a blank one) push data row 4 down to Excel row 6.
+    assert (problem.file, problem.row, problem.column, problem.value) == ("order_lines.xlsx", 6, "qty", "two")
+
+
+def test_a_zip_of_the_folder_loads(src: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in src.iterdir():
+            zipped.write(path, f"export/{path.name}")
+        zipped.writestr("__MACOSX/export/._orders.csv", b"\x00\x05")
+        zipped.writestr("../evil.csv", "order_id\n")
+    assert ingest.load(archive, tmp_path / "warehouse.duckdb") == COUNTS
+    assert not (tmp_path.parent / "evil.csv").exists()
+
+
+def append_dir(tmp_path: Path, files: dict[str, list[list[str]]]) -> Path:
+    folder = tmp_path / "week2"
+    folder.mkdir()
+    for name, rows in files.items():
+        write_rows(folder / name, rows)
+    return folder
+
+
+LINE_HEADER = rows_of(GOOD / "order_lines.csv")[0]
+
+
+def test_append_upserts_by_key_and_keeps_the_rest(tmp_path: Path, db: Path) -> None:
+    week2 = append_dir(
+        tmp_path,
+        {
+            "orders.csv": [
+                ["order_id", "customer_id", "ordered_at", "channel"],
+                ["O5", "C1", "2024-03-20", "web"],
+            ],
+            "order_lines.csv": [
+                LINE_HEADER,
+                ["O3", "1", "P3", "1", "450.00", "1", "2024-04-10", "2024-03-28 11:00:00", "", ""],
+                ["O5", "1", "P1", "2", "19.90", "0", "", "", "", ""],
+                ["O1", "3", "P2", "1", "34.00", "0", "", "", "", ""],
+            ],
+        },
+    )
+    counts = ingest.load(week2, db, options=ingest.Options(append=True))
+    assert counts == COUNTS | {"orders": 5, "order_lines": 8}
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select shipped_at from order_lines where order_id = 'O3'").fetchone() == (
+        dt.datetime(2024, 3, 28, 11),
+    )
+    assert con.execute("select count(*) from order_lines where order_id = 'O1'").fetchone() == (3,)
+    assert con.execute("select as_of from warehouse_meta").fetchone() == (dt.date(2024, 3, 28),)
+    con.close()
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def test_a_failed_append_changes_nothing(tmp_path: Path, db: Path) -> None:
+    week2 = append_dir(
+        tmp_path, {"order_lines.csv": [LINE_HEADER, ["O9", "1", "P1", "1", "1", "0", "", "", "", ""]]}
+    )
+    before = sha(db)
+    with pytest.raises(LoadError) as caught:
+        ingest.load(week2, db, options=ingest.Options(append=True))
+    assert [(p.file, p.row, p.reason) for p in caught.value.problems] == [
+        ("order_lines.csv", 2, "order_id 'O9' is not in orders")
+    ]
+    assert sha(db) == before
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def test_an_append_that_breaks_a_loaded_row_is_refused_even_when_skipping(tmp_path: Path, db: Path) -> None:
+    """O1's lines shipped 2024-03-02; moving the order after that would make them ship before it."""
+    week2 = append_dir(
+        tmp_path, {"orders.csv": [["order_id", "customer_id", "ordered_at"], ["O1", "C1", "2024-03-05"]]}
+    )
+    before = sha(db)
+    with pytest.raises(LoadError) as caught:
+        ingest.load(week2, db, options=ingest.Options(append=True, skip_bad_rows=True))
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
+        ("warehouse.duckdb (order_lines already loaded)", None, "shipped_at")
+    ]
+    assert sha(db) == before
+
+
+def test_append_needs_a_warehouse(tmp_path: Path) -> None:
+    with pytest.raises(LoadError) as caught:
+        ingest.load(GOOD, tmp_path / "none.duckdb", options=ingest.Options(append=True))
+    assert caught.value.problems[0].reason.startswith("has no warehouse to append to")
+
+
+def test_prepare_changes_nothing_until_commit(src: Path, db: Path) -> None:
+    before = sha(db)
+    (src / "inventory_snapshots.csv").unlink()
+    prepared = ingest.prepare(src, db)
+    assert sha(db) == before
+    assert prepared.outcome.counts["inventory_snapshots"] == 0
+    assert list(prepared.outcome.preview["orders"]["order_id"]) == ["O1", "O2", "O3", "O4"]
+    ingest.commit(prepared)
+    assert sha(db) != before
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def test_commit_refuses_when_the_warehouse_changed_meanwhile(src: Path, db: Path) -> None:
+    prepared = ingest.prepare(src, db)
+    ingest.load(src, db)
+    with pytest.raises(LoadError, match="changed since these files were checked"):
+        ingest.commit(prepared)
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]

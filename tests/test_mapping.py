@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import ingest, mapping, sqlexpr
+from dashboard import cli, ingest, mapping, sqlexpr
 from dashboard.ingest import LoadError, Options, Problem
 
 MESSY = Path(__file__).parent / "fixtures" / "messy_export"
@@ -348,3 +348,28 @@ def test_expressions_outside_the_allow_list_are_refused(text: str, reason: str) 
     with pytest.raises(sqlexpr.ExpressionError) as caught:
         sqlexpr.compile_expression(text, resolve, "e")
     assert str(caught.value).startswith(reason)
+
+
+def test_cli_load_reports_bad_rows_and_where_they_are_listed(
+    src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_cell(src / "sales.csv", 5, "Lineitem quantity", "three")
+    db = tmp_path / "shop.duckdb"
+    args = ["load", str(src), "--mapping", str(src / "mapping.yaml"), "--db", str(db)]
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert f"load failed: 1 problems; {db} is unchanged" in err
+    assert "sales.csv, row 5, column Lineitem quantity, value 'three': not a valid whole number" in err
+    assert f"every problem is listed in {tmp_path / 'shop.rejects.csv'}" in err
+    assert not db.exists()
+
+    assert cli.main([*args, "--skip-bad-rows", "--rejects", str(tmp_path / "bad.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "left out 1 bad rows (1 problems):" in err
+    assert f"every problem is listed in {tmp_path / 'bad.csv'}" in err
+    assert "order_lines 4," in out
+    assert query(db, "select count(*) from order_lines") == [(4,)]
+
+    set_cell(src / "sales.csv", 5, "Lineitem quantity", "3")
+    assert cli.main(args) == 0
+    assert not (tmp_path / "shop.rejects.csv").exists(), "a clean load removes the stale default rejects file"
