@@ -1,0 +1,135 @@
+"""A shop with only purchase orders, or only a sales export, gets a working app with nulls, not errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import cli, ingest, warehouse
+
+MESSY = Path(__file__).parent / "fixtures" / "messy_export"
+APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
+PAGES = [
+    "dashboard/pages/weekly_review.py",
+    "dashboard/pages/backorders.py",
+    "dashboard/pages/suppliers.py",
+    "dashboard/pages/demand_signal.py",
+    "dashboard/pages/cancellation_risk.py",
+    "dashboard/pages/query_library.py",
+    "dashboard/pages/data.py",
+]
+
+PURCHASES_ONLY = """
+missing: [N/A, Date Not Captured, "-99"]
+tables:
+  suppliers: {file: PO_export.csv, distinct: true, columns: {supplier_id: Vendor, supplier_name: Vendor Name}}
+  products:
+    file: PO_export.csv
+    distinct: true
+    columns:
+      sku: Item
+      product_name: Description
+      category: Category
+      supplier_id: Vendor
+      unit_price: {sql: "replace(\\"List Price\\", ',', '.')"}
+  purchase_orders:
+    file: PO_export.csv
+    formats: ["%d-%b-%y", "%m/%d/%y"]
+    columns:
+      po_id: PO Number
+      po_line: Line
+      supplier_id: Vendor
+      sku: Item
+      qty: Qty Ordered
+      ordered_at: Order Date
+      promised_date: Promised
+      received_at: Received
+      received_qty: Qty Received
+"""
+
+SALES_ONLY = """
+missing: [N/A]
+tables:
+  suppliers:
+    file: sales.csv
+    distinct: true
+    columns: {supplier_id: {value: shop}, supplier_name: {value: Shop}}
+  products:
+    file: sales.csv
+    distinct: true
+    columns:
+      sku: Lineitem sku
+      product_name: Lineitem sku
+      category: {value: all}
+      supplier_id: {value: shop}
+      unit_price: Lineitem price
+  orders: {file: sales.csv, distinct: true, columns: {order_id: Name, ordered_at: Created at}}
+  order_lines:
+    file: sales.csv
+    columns:
+      order_id: Name
+      line_no: {number_within: Name}
+      sku: Lineitem sku
+      qty: Lineitem quantity
+      unit_price: Lineitem price
+      backordered_qty: Backordered
+      shipped_at: Fulfilled at
+      canceled_at: Cancelled at
+"""
+
+
+def build(tmp_path_factory: pytest.TempPathFactory, name: str, keep: str, rules: str) -> Path:
+    folder = tmp_path_factory.mktemp(name)
+    shutil.copy(MESSY / keep, folder / keep)
+    (folder / "mapping.yaml").write_text(rules)
+    path = folder / "warehouse.duckdb"
+    ingest.load(folder, path, options=ingest.Options(mapping=folder / "mapping.yaml"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def purchases_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "purchases", "PO_export.csv", PURCHASES_ONLY)
+
+
+@pytest.fixture(scope="module")
+def sales_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "sales", "sales.csv", SALES_ONLY)
+
+
+def test_kpis_of_a_shop_with_only_purchase_orders(purchases_only: Path) -> None:
+    result = cli.kpis(warehouse.connect(purchases_only))
+    assert result["as_of"] == "2024-03-19"
+    assert (result["lines_ordered"], result["backorder_rate_lines"], result["unit_fill_rate"]) == (
+        0,
+        None,
+        None,
+    )
+    assert result["backorder_cancellation_rate"] is None and result["avg_backorder_age_days"] is None
+    # Received in the 4 weeks to 03-19: PO-1/1 three days late, PO-2/1 a day early.
+    assert (result["po_lines_received"], result["supplier_on_time_rate"]) == (2, 0.5)
+    assert result["avg_supplier_delay_days"] == 1.0
+
+
+def test_kpis_of_a_shop_with_only_sales(sales_only: Path) -> None:
+    result = cli.kpis(warehouse.connect(sales_only))
+    assert (result["lines_ordered"], result["backordered_lines"]) == (5, 3)
+    assert (result["po_lines_received"], result["supplier_on_time_rate"]) == (0, None)
+
+
+@pytest.mark.parametrize("shop", ["purchases_only", "sales_only"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_partial_data(
+    request: pytest.FixtureRequest, use_db, shop: str, page: str
+) -> None:
+    use_db(request.getfixturevalue(shop))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
