@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import cache, catalog
 
 STATE = "filters"
+ALL = "All"
 CHOICE_SOURCES = {
     "category": "products.category",
     "supplier": "suppliers.supplier_id",
@@ -55,7 +56,7 @@ def _from_url(base: Filters, options: dict[str, list[Any]]) -> None:
         st.session_state[_key(name)] = value
     for name, values in options.items():
         wanted = params.get(name)
-        st.session_state[_key(name)] = wanted if wanted in values else None
+        st.session_state[_key(name)] = wanted if wanted in values else ALL
 
 
 def _to_url(current: Filters, base: Filters) -> None:
@@ -82,19 +83,18 @@ def sidebar() -> Filters:
         picked = {
             name: st.selectbox(
                 name.capitalize(),
-                [None, *values],
+                [ALL, *values],
                 key=_key(name),
-                format_func=lambda v, n=name: (
-                    "All" if v is None else (names.get(v, v) if n == "supplier" else v)
-                ),
+                format_func=lambda v, n=name: names.get(v, v) if n == "supplier" else v,
             )
             for name, values in options.items()
         }
         if st.button("Reset filters", width="stretch"):
             for name, value in base.values().items():
-                st.session_state[_key(name)] = value
+                st.session_state[_key(name)] = ALL if value is None else value
             st.rerun()
-    current = Filters(start=start, end=end, **picked)
+    chosen = {name: None if value == ALL else value for name, value in picked.items()}
+    current = Filters(start=start, end=end, **chosen)
     _to_url(current, base)
     st.session_state[STATE] = current
     return current

@@ -26,6 +26,7 @@ TABLES: tuple[str, ...] = (
     "inventory_snapshots",
 )
 
+SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
 
@@ -117,7 +118,6 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     path = path or default_path()
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}")
-    con = duckdb.connect(str(path), read_only=True)
-    con.execute("set enable_external_access = false")
-    con.execute("set lock_configuration = true")
-    return con
+    # Given at connect time: DuckDB shares one instance per file within a process, and a second
+    # connection could not change settings the first one already locked.
+    return duckdb.connect(str(path), read_only=True, config=SANDBOX)
