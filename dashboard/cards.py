@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -106,15 +107,21 @@ def requires(*tables: str) -> bool:
     have = dict(zip(counts["table_name"], counts["row_count"], strict=True))
     missing = [table for table in tables if not have.get(table)]
     if missing:
+        needed = ", ".join(f"`{t}`" for t in missing)
         st.info(
-            "This page needs data in " + ", ".join(f"`{t}`" for t in missing) + ", and the warehouse has none. "
-            "Load it with `python -m dashboard load DIR` (see the README); the Data page shows what is loaded.",
+            f"This page needs data in {needed}, and the warehouse has none. Load it with "
+            "`python -m dashboard load DIR` (see the README); the Data page shows what is loaded.",
             icon=":material/dataset:",
         )
     return not missing
 
 
-def page_cards(page: str, filters: Filters) -> None:
-    """Every card of a page folder, in file-name order, so an analyst's new file just appears."""
-    for query in catalog.for_page(page):
+def page_cards(page: str, filters: Filters, skip: Iterable[str] = ()) -> None:
+    """The folder's cards a page's layout did not already show, in file-name order,
+    so an analyst's new file just appears on the page."""
+    shown = set(skip)
+    extra = [query for query in catalog.for_page(page) if query.id not in shown]
+    if extra and shown:
+        st.subheader("More from this page's queries")
+    for query in extra:
         card(query, filters)
