@@ -13,11 +13,22 @@ import streamlit as st
 
 from dashboard import catalog, warehouse
 
+_opened: dict[str, duckdb.DuckDBPyConnection] = {}
+"""The connection handed out per warehouse path, so a new file version can close the old one."""
+
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _connection(path: str, version: int) -> duckdb.DuckDBPyConnection:
-    """One connection per warehouse file version; a reload swaps in a new file and a new key."""
-    return warehouse.connect(Path(path))
+    """One connection per warehouse file version; a reload swaps in a new file and a new key.
+
+    The old version's connection is closed first: DuckDB shares one database instance per
+    path within a process, so while it stays open, connecting again returns the old file.
+    """
+    previous = _opened.pop(path, None)
+    if previous is not None:
+        previous.close()
+    _opened[path] = warehouse.connect(Path(path))
+    return _opened[path]
 
 
 def connection() -> duckdb.DuckDBPyConnection:
