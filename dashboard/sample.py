@@ -860,11 +860,37 @@ def _stock_tables(shop: _Shop) -> dict[str, pa.Table]:
     return {"purchase_orders": purchase_orders, "inventory_snapshots": snapshots}
 
 
+CALENDAR: tuple[tuple[date, date | None, str, str, str | None], ...] = (
+    (date(2024, 11, 29), date(2024, 12, 24), "Holiday peak", "season", None),
+    (date(2025, 11, 28), date(2025, 12, 24), "Holiday peak", "season", None),
+    (date(2026, 3, 1), None, "Marketplace listing sync switched on", "change", None),
+    (PLANTED.overseas_start, PLANTED.overseas_end, "Port congestion: overseas shipping", "disruption", None),
+)
+"""What the shop itself knew and wrote down: annotations, not the planted events to be detected
+(the supplier disruption and the demand spike are deliberately absent)."""
+
+
+def _events_table() -> pa.Table:
+    start, end, label, kind, category = zip(*CALENDAR, strict=True)
+    return pa.table(
+        {
+            "start_date": pa.array(start, pa.date32()),
+            "end_date": pa.array(end, pa.date32()),
+            "label": pa.array(label, pa.string()),
+            "kind": pa.array(kind, pa.string()),
+            "supplier_id": pa.array([None] * len(CALENDAR), pa.string()),
+            "sku": pa.array([None] * len(CALENDAR), pa.string()),
+            "category": pa.array(category, pa.string()),
+        }
+    )
+
+
 def _tables(lines: int, seed: int, progress: Progress | None) -> dict[str, pa.Table]:
-    """The seven canonical tables as Arrow tables, in load order."""
+    """The canonical tables as Arrow tables, in load order."""
     shop = _Shop(lines, seed)
     shop.run(progress)
-    return {**_dimension_tables(shop), **_order_tables(shop), **_stock_tables(shop)}
+    tables = {**_dimension_tables(shop), **_order_tables(shop), **_stock_tables(shop)}
+    return {**tables, "events": _events_table()}
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:

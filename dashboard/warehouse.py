@@ -24,6 +24,7 @@ TABLES: tuple[str, ...] = (
     "order_lines",
     "purchase_orders",
     "inventory_snapshots",
+    "events",
 )
 
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}

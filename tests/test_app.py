@@ -52,6 +52,7 @@ def test_data_page_shows_the_as_of_date_and_every_table(handmade_db: Path, use_d
         "order_lines": 8,
         "purchase_orders": 5,
         "inventory_snapshots": 3,
+        "events": 0,
     }
 
 

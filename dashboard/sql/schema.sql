@@ -70,3 +70,15 @@ create table inventory_snapshots (
     allocated integer check (allocated >= 0),
     primary key (snapshot_date, sku),
 );
+
+-- Optional annotations: promotions, holidays, known disruptions. Shown on every time chart.
+create table events (
+    start_date date not null,
+    end_date date,
+    label varchar not null,
+    kind varchar,
+    supplier_id varchar,
+    sku varchar,
+    category varchar,
+    check (end_date is null or end_date >= start_date),
+);

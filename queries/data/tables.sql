@@ -17,3 +17,5 @@ union all
 select 'purchase_orders', count(*), min(ordered_at), max(greatest(ordered_at, received_at)) from purchase_orders
 union all
 select 'inventory_snapshots', count(*), min(snapshot_date), max(snapshot_date) from inventory_snapshots
+union all
+select 'events', count(*), min(start_date), max(coalesce(end_date, start_date)) from events
