@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, catalog, charts
+from dashboard import cache, catalog, charts, notes
 from dashboard.filters import Filters
 
 
@@ -62,7 +62,30 @@ def load(query: catalog.Query, filters: Filters, values: dict[str, Any] | None =
         return None
 
 
-def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "") -> None:
+def annotations(start: Any, end: Any, filters: Filters | None = None) -> pd.DataFrame:
+    """Events (from queries/events.sql) and managers' notes overlapping [start, end], for time charts.
+    A warehouse built before the events table existed simply has none."""
+    scope = filters.values() if filters else {}
+    values = {**scope, "start": pd.Timestamp(start).date(), "end": pd.Timestamp(end).date()}
+    try:
+        events = cache.run(catalog.find("events"), values)
+    except catalog.QueryError:
+        events = notes.as_annotations([])
+    written = notes.as_annotations(notes.between(values["start"], values["end"]))
+    parts = [part for part in (events, written) if not part.empty]
+    return charts.clip(pd.concat(parts, ignore_index=True) if parts else written, start, end)
+
+
+def chart_annotations(
+    query: catalog.Query, frame: pd.DataFrame, filters: Filters | None
+) -> pd.DataFrame | None:
+    if not query.chart or not charts.is_temporal(query.chart) or frame.empty:
+        return None
+    column = pd.to_datetime(frame[charts.x_field(query.chart)])
+    return annotations(column.min(), column.max(), filters)
+
+
+def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: Filters | None = None) -> None:
     """Chart first when the header asks for one; the table, SQL and CSV are one click away."""
     if frame.empty:
         st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
@@ -71,7 +94,8 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "") -> None:
     if query.chart:
         with tabs["Chart"]:
             try:
-                st.altair_chart(charts.from_spec(frame, query.chart), width="stretch")
+                marks = chart_annotations(query, frame, filters)
+                st.altair_chart(charts.from_spec(frame, query.chart, marks), width="stretch")
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
@@ -97,7 +121,7 @@ def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFra
         values = widgets(query, prefix) if not query.error else {}
         frame = load(query, filters, values)
         if frame is not None:
-            show(query, frame, prefix)
+            show(query, frame, prefix, filters)
         return frame
 
 

@@ -1,0 +1,97 @@
+"""Notes a manager writes for a week, kept in a small SQLite file beside the warehouse.
+
+The warehouse is read-only and replaced whole by every load; notes must survive both, so
+they live in their own writable store (SQLite: safe with several app sessions writing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard import warehouse
+
+NOTES_ENV_VAR = "BACKORDER_NOTES"
+MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    week_start: dt.date
+    text: str
+    added_at: dt.datetime
+
+
+def path() -> Path:
+    configured = os.environ.get(NOTES_ENV_VAR)
+    return Path(configured) if configured else warehouse.default_path().with_name("notes.sqlite")
+
+
+def _open() -> sqlite3.Connection:
+    target = path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(target, timeout=10)
+    con.execute(
+        "create table if not exists notes ("
+        " id integer primary key, week_start text not null, text text not null, added_at text not null)"
+    )
+    return con
+
+
+def week_start(day: dt.date) -> dt.date:
+    """Monday of the ISO week holding `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def add(week: dt.date, text: str) -> Note:
+    text = text.strip()
+    if not text:
+        raise ValueError("a note needs some text")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"a note holds at most {MAX_LENGTH} characters")
+    monday = week_start(week)
+    added = dt.datetime.now().replace(microsecond=0)
+    with closing(_open()) as con, con:
+        cursor = con.execute(
+            "insert into notes (week_start, text, added_at) values (?, ?, ?)",
+            (monday.isoformat(), text, added.isoformat()),
+        )
+        return Note(int(cursor.lastrowid), monday, text, added)
+
+
+def delete(note_id: int) -> None:
+    with closing(_open()) as con, con:
+        con.execute("delete from notes where id = ?", (note_id,))
+
+
+def between(start: dt.date, end: dt.date) -> list[Note]:
+    """Notes of the weeks that overlap [start, end], oldest first."""
+    if not path().exists():
+        return []
+    with closing(_open()) as con:
+        rows = con.execute(
+            "select id, week_start, text, added_at from notes"
+            " where week_start <= ? and week_start >= ? order by week_start, id",
+            (end.isoformat(), week_start(start).isoformat()),
+        ).fetchall()
+    return [Note(i, dt.date.fromisoformat(w), t, dt.datetime.fromisoformat(a)) for i, w, t, a in rows]
+
+
+def as_annotations(found: list[Note]) -> pd.DataFrame:
+    """Notes in the shape of the events query, so charts draw both the same way."""
+    return pd.DataFrame(
+        {
+            "start_date": [pd.Timestamp(n.week_start) for n in found],
+            "end_date": [pd.Timestamp(n.week_start + dt.timedelta(days=6)) for n in found],
+            "label": [f"Note: {n.text}" for n in found],
+            "kind": ["note"] * len(found),
+        },
+        columns=["start_date", "end_date", "label", "kind"],
+    )
