@@ -49,6 +49,8 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("purchase_orders", "supplier_id", "suppliers"),
     ("purchase_orders", "sku", "products"),
     ("inventory_snapshots", "sku", "products"),
+    ("events", "supplier_id", "suppliers"),
+    ("events", "sku", "products"),
 )
 """(table, column, referenced table); the referenced column has the same name and is its primary key."""
 
