@@ -460,6 +460,9 @@ def compile_table(
     sql += f" clean as (select *{replaced} from base),"
     sql += f" mapped as (select {', '.join(final)} from clean)"
     if rule.distinct:
+        if not key:
+            reason = f"distinct keeps one row per primary key, and {rule.table} has none"
+            return None, [Problem(mapping_file, rule.line, f"tables.{rule.table}.distinct", None, reason)]
         if any(k not in out.types for k in key):
             reason = f"distinct keeps one row per {', '.join(key)}, which this table does not fill"
             return None, [Problem(mapping_file, rule.line, f"tables.{rule.table}.distinct", None, reason)]

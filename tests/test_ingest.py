@@ -16,11 +16,11 @@ import duckdb
 import openpyxl
 import pytest
 
-from dashboard import dialect, ingest
+from dashboard import dialect, ingest, warehouse
 from dashboard.ingest import LoadError, Problem
 
 GOOD = Path(__file__).parent / "fixtures" / "canonical_good"
-COUNTS = {
+COUNTS = {table: 0 for table in warehouse.TABLES} | {
     "suppliers": 2,
     "products": 3,
     "customers": 3,
@@ -29,6 +29,8 @@ COUNTS = {
     "purchase_orders": 3,
     "inventory_snapshots": 3,
 }
+
+FILES = sorted(path.stem for path in GOOD.glob("*.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +123,7 @@ def test_parquet_copy_loads(tmp_path: Path) -> None:
     folder = tmp_path / "parquet"
     folder.mkdir()
     con = duckdb.connect()
-    for table in COUNTS:
+    for table in FILES:
         con.execute(
             "copy (select * from read_csv($csv, header = true)) to $parquet (format parquet)",
             {"csv": str(GOOD / f"{table}.csv"), "parquet": str(folder / f"{table}.parquet")},
@@ -360,7 +362,7 @@ def test_delimiter_and_encoding_are_detected(
     src: Path, tmp_path: Path, delimiter: str, encoding: str, bom: bytes
 ) -> None:
     set_cell(src, "suppliers.csv", 2, "supplier_name", "Åcme Werkzeug Müller")
-    for table in COUNTS:
+    for table in FILES:
         rewrite(src / f"{table}.csv", delimiter, encoding, bom)
     db = tmp_path / "warehouse.duckdb"
     assert ingest.load(src, db) == COUNTS
@@ -442,7 +444,7 @@ def cell(value: str) -> object:
 
 
 def test_a_workbook_with_a_sheet_per_table_loads(src: Path, tmp_path: Path) -> None:
-    workbook_of(src, src / "shop.xlsx", list(COUNTS), {"orders": "Orders"})
+    workbook_of(src, src / "shop.xlsx", FILES, {"orders": "Orders"})
     db = tmp_path / "warehouse.duckdb"
     assert ingest.load(src, db) == COUNTS
     con = duckdb.connect(str(db), read_only=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import cli, ingest, mapping, sqlexpr
+from dashboard import cli, ingest, mapping, sqlexpr, warehouse
 from dashboard.ingest import LoadError, Options, Problem
 
 MESSY = Path(__file__).parent / "fixtures" / "messy_export"
-COUNTS = {
+COUNTS = {table: 0 for table in warehouse.TABLES} | {
     "suppliers": 2,
     "products": 3,
     "customers": 3,
@@ -373,3 +373,27 @@ def test_cli_load_reports_bad_rows_and_where_they_are_listed(
     set_cell(src / "sales.csv", 5, "Lineitem quantity", "3")
     assert cli.main(args) == 0
     assert not (tmp_path / "shop.rejects.csv").exists(), "a clean load removes the stale default rejects file"
+
+
+def readme_section() -> str:
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    return text[text.index("## Loading your own data") : text.index("## Query files")]
+
+
+def test_the_readme_documents_every_mapping_key_and_load_option() -> None:
+    section = readme_section()
+    keys = {*mapping.TOP_KEYS, *mapping.TABLE_KEYS, *mapping.COLUMN_KEYS, *mapping.WHEN_KEYS}
+    assert [key for key in sorted(keys) if f"`{key}`" not in section and f"{key}:" not in section] == []
+    load = next(a for a in cli.parser()._subparsers._group_actions[0].choices.items() if a[0] == "load")[1]
+    options = [o for action in load._actions for o in action.option_strings if o.startswith("--")]
+    assert [o for o in options if o != "--help" and f"`{o}" not in section] == []
+
+
+def test_the_readme_example_mapping_loads_the_messy_export(tmp_path: Path) -> None:
+    section = readme_section()
+    example = section[section.index("```yaml\n") + len("```yaml\n") :]
+    (tmp_path / "my_shop.yaml").write_text(example[: example.index("```")])
+    counts = ingest.load(
+        MESSY, tmp_path / "warehouse.duckdb", options=Options(mapping=tmp_path / "my_shop.yaml")
+    )
+    assert counts == COUNTS

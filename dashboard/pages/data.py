@@ -20,6 +20,8 @@ FILTER_STATE = (
     "filter.channel",
 )
 PENDING, DONE = "upload.pending", "upload.done"
+OPTIONAL = ("events",)
+"""Tables no page needs, so an empty one is not worth a notice."""
 
 
 def problem_table(problems: tuple[Problem, ...]) -> None:
@@ -163,7 +165,8 @@ if info is not None and not info.empty:
     right.metric("Source", str(row["source"]).rsplit("/", 1)[-1] or "-", help=str(row["source"]))
 tables = cards.card(catalog.find("tables"), active)
 if tables is not None and not tables.empty:
-    empty = [name for name, count in zip(tables["table_name"], tables["row_count"], strict=True) if not count]
+    counts = zip(tables["table_name"], tables["row_count"], strict=True)
+    empty = [name for name, count in counts if not count and name not in OPTIONAL]
     if empty:
         st.info(
             "Empty: " + ", ".join(f"`{name}`" for name in empty) + ". Pages that need them say so; "
