@@ -454,6 +454,10 @@ def compile_table(
         out.labels[column.name] = spec.source.strip() if spec.source else f"{column.name} (mapped)"
     if problems:
         return None, problems
+    shared = [label for label in out.labels.values() if list(out.labels.values()).count(label) > 1]
+    for name, label in out.labels.items():
+        if label in shared:
+            out.labels[name] = f"{label} (as {name})"
     names = ["_idx", *out.types, *out.extra]
     replaced = f" replace ({', '.join(clean)})" if clean else ""
     sql = f"with base as (select {', '.join(base)} from {{src}}),"
