@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +77,13 @@ def _run(text: str, file: str, params: tuple[tuple[str, Any], ...], path: str, v
 def run(query: catalog.Query, values: Mapping[str, Any]) -> pd.DataFrame:
     params = catalog.bind(query, values, as_of())
     return _run(query.text, query.file, tuple(sorted(params.items())), *_key())
+
+
+def runner() -> Callable[[str, Mapping[str, Any]], pd.DataFrame]:
+    """Run queries by id through the cache; the weekly review and its report share this shape."""
+    queries = {q.id: q for q in catalog.discover() if not q.error}
+
+    def run_by_id(query_id: str, values: Mapping[str, Any]) -> pd.DataFrame:
+        return run(queries.get(query_id) or catalog.find(query_id), values)
+
+    return run_by_id

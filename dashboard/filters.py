@@ -68,6 +68,12 @@ def _to_url(current: Filters, base: Filters) -> None:
             st.query_params[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+def _reset(base: Filters) -> None:
+    """A callback, because widget state can only be set before the widgets are drawn."""
+    for name, value in base.values().items():
+        st.session_state[_key(name)] = ALL if value is None else value
+
+
 def sidebar() -> Filters:
     as_of = cache.as_of()
     base = defaults(as_of)
@@ -89,10 +95,7 @@ def sidebar() -> Filters:
             )
             for name, values in options.items()
         }
-        if st.button("Reset filters", width="stretch"):
-            for name, value in base.values().items():
-                st.session_state[_key(name)] = ALL if value is None else value
-            st.rerun()
+        st.button("Reset filters", width="stretch", on_click=_reset, args=(base,))
     chosen = {name: None if value == ALL else value for name, value in picked.items()}
     current = Filters(start=start, end=end, **chosen)
     _to_url(current, base)

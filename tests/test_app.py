@@ -58,10 +58,11 @@ def test_data_page_shows_the_as_of_date_and_every_table(handmade_db: Path, use_d
 
 def test_filters_are_read_from_the_url(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
-    at = open_page(PAGES[0], {"start": "2026-01-05", "end": "2026-01-18", "category": "Toys"})
+    url = {"q": "kpis", "start": "2026-01-05", "end": "2026-01-18", "category": "Toys"}
+    at = open_page("dashboard/pages/query_library.py", url)
     assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2026-01-05"
     assert at.sidebar.selectbox(key="filter.category").value == "Toys"
-    kpis = at.dataframe[0].value.iloc[0]
+    kpis = at.dataframe[-1].value.iloc[0]
     # Toys in 01-05..01-18: O1-2 (3 units, backordered) and O3-2 (1 unit, backordered).
     assert (kpis["lines_ordered"], kpis["backordered_lines"], kpis["units_ordered"]) == (2, 2, 4)
 
@@ -98,3 +99,12 @@ def test_a_broken_query_file_is_an_error_card_and_the_rest_works(
     at.selectbox(key="library.query").set_value("kpis").run()
     assert not at.exception
     assert at.dataframe[-1].value.iloc[0]["lines_ordered"] >= 0
+
+
+def test_reset_filters_restores_the_defaults(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = open_page("dashboard/pages/data.py", {"category": "Toys", "start": "2026-01-01"})
+    next(b for b in at.sidebar.button if b.label == "Reset filters").click().run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="filter.category").value == "All"
+    assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2025-11-01"

@@ -1,0 +1,221 @@
+"""The weekly review's content, shared by the home page, the meeting report and the alerts.
+
+Everything here takes a `Runner` (query id + values -> rows) so the page can pass its cached
+runner and the command line a plain one: both then show exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard import catalog
+
+Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
+TREND_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    kind: str  # rate, count, money or days: how to print it
+    higher_is_better: bool
+    help: str
+
+
+TILES: tuple[Tile, ...] = (
+    Tile(
+        "backorder_rate_lines",
+        "Backorder rate",
+        "rate",
+        False,
+        "Backordered lines / lines ordered in the week",
+    ),
+    Tile(
+        "unit_fill_rate", "Unit fill rate", "rate", True, "1 - backordered units / units ordered in the week"
+    ),
+    Tile("open_backorder_lines", "Open backorder lines", "count", False, "Open at the end of the week"),
+    Tile("open_backorder_units", "Open backordered units", "count", False, "Open at the end of the week"),
+    Tile(
+        "open_backorder_value", "Open backorder value", "money", False, "Backordered units x unit price, open"
+    ),
+    Tile("avg_backorder_age_days", "Average backorder age", "days", False, "Days since ordered, open lines"),
+    Tile(
+        "backorder_cancellation_rate",
+        "Backorder cancellation rate",
+        "rate",
+        False,
+        "Canceled / closed backordered lines, closed in the week",
+    ),
+    Tile(
+        "supplier_on_time_rate",
+        "Supplier on-time rate",
+        "rate",
+        True,
+        "PO lines received on or before promise",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Week:
+    """An ISO week, Monday to Sunday."""
+
+    start: dt.date
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=6)
+
+    @property
+    def previous(self) -> Week:
+        return Week(self.start - dt.timedelta(days=7))
+
+    @property
+    def label(self) -> str:
+        year, number, _ = self.start.isocalendar()
+        return f"{year}-W{number:02d}"
+
+    @property
+    def span(self) -> str:
+        return f"{self.start:%a %d %b} to {self.end:%a %d %b %Y}"
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        """'2026-W46' (ISO week) to the week starting on its Monday."""
+        try:
+            return cls(dt.date.fromisoformat(f"{text.strip().upper()}-1"))
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not an ISO week like 2026-W46") from exc
+
+    @classmethod
+    def holding(cls, day: dt.date) -> Week:
+        return cls(day - dt.timedelta(days=day.weekday()))
+
+
+def default_week(as_of: dt.date) -> Week:
+    """The last complete week before the as-of date: the as-of day itself may still be filling up."""
+    return Week.holding(as_of).previous
+
+
+def weeks_back(as_of: dt.date, count: int = 52) -> list[Week]:
+    """Weeks a user may pick, newest first, ending with the one that holds the as-of date."""
+    newest = Week.holding(as_of)
+    return [Week(newest.start - dt.timedelta(days=7 * n)) for n in range(count)]
+
+
+def run_on(con: duckdb.DuckDBPyConnection) -> Runner:
+    """A runner for the command line: every query by id, bound by DuckDB, no cache."""
+    as_of = catalog.as_of(con)
+    queries = {q.id: q for q in catalog.discover() if not q.error}
+
+    def run(query_id: str, values: Mapping[str, Any]) -> pd.DataFrame:
+        query = queries.get(query_id) or catalog.find(query_id)
+        return catalog.run(con, query, catalog.bind(query, values, as_of))
+
+    return run
+
+
+def week_values(week: Week, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {**(scope or {}), "start": week.start, "end": week.end}
+
+
+def kpis(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    frame = run("kpis", week_values(week, scope))
+    return {key: _plain(value) for key, value in frame.iloc[0].items()}
+
+
+def trend(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    return run("kpi_trend", {**week_values(week, scope), "weeks": TREND_WEEKS})
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def change(now: Any, before: Any) -> float | None:
+    if now is None or before is None:
+        return None
+    return float(now) - float(before)
+
+
+def is_good(tile: Tile, delta: float | None) -> bool | None:
+    """Good or bad is the measure's direction, not the arrow's: fewer open backorders is good."""
+    if delta is None or delta == 0:
+        return None
+    return (delta > 0) == tile.higher_is_better
+
+
+def fmt(kind: str, value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if kind == "rate":
+        return f"{float(value):.1%}"
+    if kind == "money":
+        return f"{float(value):,.0f}"
+    if kind == "days":
+        return f"{float(value):.1f} d"
+    return f"{int(value):,}"
+
+
+def fmt_change(kind: str, delta: float | None) -> str:
+    if delta is None:
+        return ""
+    if kind == "rate":
+        return f"{delta * 100:+.1f} pp"
+    if kind == "money":
+        return f"{delta:+,.0f}"
+    if kind == "days":
+        return f"{delta:+.1f} d"
+    return f"{int(delta):+,}"
+
+
+@dataclass(frozen=True)
+class TileValue:
+    tile: Tile
+    value: Any
+    previous: Any
+    delta: float | None
+    good: bool | None
+    series: list[float | None]
+
+
+def tiles(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> list[TileValue]:
+    now = kpis(run, week, scope)
+    before = kpis(run, week.previous, scope)
+    history = trend(run, week, scope)
+    values = []
+    for tile in TILES:
+        delta = change(now[tile.key], before[tile.key])
+        series = [_plain(v) for v in history[tile.key].tolist()]
+        values.append(TileValue(tile, now[tile.key], before[tile.key], delta, is_good(tile, delta), series))
+    return values
+
+
+def movers(
+    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, top: int = 5
+) -> dict[str, pd.DataFrame]:
+    """Per dimension, the groups whose open backlog value grew most and shrank most."""
+    frame = run("backlog_movers", week_values(week, scope))
+    result: dict[str, pd.DataFrame] = {}
+    for dimension in ("category", "supplier", "sku"):
+        rows = frame[(frame["dimension"] == dimension) & (frame["change_value"] != 0)]
+        grew = rows[rows["change_value"] > 0].nlargest(top, "change_value")
+        shrank = rows[rows["change_value"] < 0].nsmallest(top, "change_value")
+        result[dimension] = pd.concat([grew, shrank], ignore_index=True).drop(columns=["dimension"])
+    return result
+
+
+def cancellations(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    return run("cancellations", week_values(week, scope))

@@ -1,0 +1,62 @@
+/*
+title: Where the backlog grew or shrank
+description: >
+  Open backordered units and value at the end of `end` against seven days
+  earlier, by category, supplier and SKU (one row per group, `dimension` says
+  which). Sorted by the change in value, largest growth first.
+params:
+  end: {type: date, default: as_of}
+  category: {type: choice, from: products.category, optional: true}
+  supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+  channel: {type: choice, from: orders.channel, optional: true}
+*/
+with
+
+backorders as (
+    select
+        category,
+        supplier_id,
+        supplier_name,
+        sku,
+        backordered_qty,
+        value,
+        ordered_date <= $end and (closed_date is null or closed_date > $end) as open_now,
+        ordered_date <= $end::date - 7 and (closed_date is null or closed_date > $end::date - 7) as open_before,
+    from backorder_lines
+    where
+        ordered_date <= $end
+        and ($category is null or category = $category)
+        and ($supplier is null or supplier_id = $supplier)
+        and ($channel is null or channel = $channel)
+),
+
+grouped as (
+    select
+        case
+            when grouping(category) = 0 then 'category'
+            when grouping(supplier_id) = 0 then 'supplier'
+            else 'sku'
+        end as dimension,
+        coalesce(category, supplier_id, sku) as key,
+        coalesce(category, any_value(supplier_name), sku) as name,
+        sum(backordered_qty) filter (where open_now) as open_units_now,
+        sum(backordered_qty) filter (where open_before) as open_units_before,
+        sum(value) filter (where open_now) as open_value_now,
+        sum(value) filter (where open_before) as open_value_before,
+    from backorders
+    where open_now or open_before
+    group by grouping sets ((category), (supplier_id), (sku))
+)
+
+select
+    dimension,
+    key,
+    name,
+    coalesce(open_units_now, 0)::bigint as open_units_now,
+    coalesce(open_units_before, 0)::bigint as open_units_before,
+    (coalesce(open_units_now, 0) - coalesce(open_units_before, 0))::bigint as change_units,
+    coalesce(open_value_now, 0)::double as open_value_now,
+    coalesce(open_value_before, 0)::double as open_value_before,
+    (coalesce(open_value_now, 0) - coalesce(open_value_before, 0))::double as change_value,
+from grouped
+order by change_value desc, dimension, key

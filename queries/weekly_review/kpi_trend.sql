@@ -1,0 +1,129 @@
+/*
+title: Headline KPIs by week
+description: >
+  The headline KPIs of kpis.sql, week by week (ISO weeks, Monday to Sunday) for
+  the `weeks` weeks ending with the week that holds `end`: the sparklines of the
+  weekly review. Same definitions: flows count events inside the week, stocks
+  are measured at the end of its Sunday.
+params:
+  end: {type: date, default: as_of}
+  weeks: {type: int, default: 12}
+  category: {type: choice, from: products.category, optional: true}
+  supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+  channel: {type: choice, from: orders.channel, optional: true}
+chart: {mark: line, x: week_start:T, y: backorder_rate_lines:Q}
+*/
+with
+
+periods as (
+    select
+        week_start::date as week_start,
+        week_start::date + 6 as week_end,
+    from (
+        select unnest(generate_series(
+            date_trunc('week', $end::date) - to_weeks($weeks - 1),
+            date_trunc('week', $end::date),
+            interval 7 day
+        )) as week_start
+    )
+),
+
+lines as (
+    select
+        date_trunc('week', o.ordered_at)::date as week_start,
+        l.qty,
+        l.backordered_qty,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as p using (sku)
+    where
+        o.ordered_at::date between (select min(week_start) from periods) and (select max(week_end) from periods)
+        and ($category is null or p.category = $category)
+        and ($supplier is null or p.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+),
+
+backorders as (
+    select *
+    from backorder_lines
+    where
+        ordered_date <= (select max(week_end) from periods)
+        and ($category is null or category = $category)
+        and ($supplier is null or supplier_id = $supplier)
+        and ($channel is null or channel = $channel)
+),
+
+ordered as (
+    select
+        week_start,
+        count(*) as lines_ordered,
+        count(*) filter (where backordered_qty > 0) as backordered_lines,
+        sum(qty) as units_ordered,
+        sum(backordered_qty) as backordered_units,
+    from lines
+    group by week_start
+),
+
+closed as (
+    select
+        date_trunc('week', closed_date)::date as week_start,
+        count(*) as backorders_closed,
+        count(*) filter (where status = 'canceled') / count(*) as backorder_cancellation_rate,
+        avg(closed_date - ordered_date) filter (where status = 'shipped') as avg_time_to_fill_days,
+    from backorders
+    where closed_date is not null
+    group by all
+),
+
+open_at_end as (
+    select
+        p.week_start,
+        count(*) as open_backorder_lines,
+        sum(b.backordered_qty) as open_backorder_units,
+        sum(b.value) as open_backorder_value,
+        avg(p.week_end - b.ordered_date) as avg_backorder_age_days,
+    from periods as p
+    inner join backorders as b
+        on b.ordered_date <= p.week_end and (b.closed_date is null or b.closed_date > p.week_end)
+    group by p.week_start
+),
+
+received as (
+    select
+        date_trunc('week', received_at)::date as week_start,
+        count(*) as po_lines_received,
+        avg(on_time::integer) as supplier_on_time_rate,
+        avg(delay_days) as avg_supplier_delay_days,
+    from po_lines
+    where
+        received_at is not null
+        and ($category is null or category = $category)
+        and ($supplier is null or supplier_id = $supplier)
+    group by all
+)
+
+select
+    p.week_start::date as week_start,
+    p.week_end::date as week_end,
+    coalesce(o.lines_ordered, 0)::bigint as lines_ordered,
+    coalesce(o.backordered_lines, 0)::bigint as backordered_lines,
+    (o.backordered_lines / nullif(o.lines_ordered, 0))::double as backorder_rate_lines,
+    coalesce(o.units_ordered, 0)::bigint as units_ordered,
+    coalesce(o.backordered_units, 0)::bigint as backordered_units,
+    (1 - o.backordered_units / nullif(o.units_ordered, 0))::double as unit_fill_rate,
+    coalesce(c.backorders_closed, 0)::bigint as backorders_closed,
+    c.backorder_cancellation_rate::double as backorder_cancellation_rate,
+    c.avg_time_to_fill_days::double as avg_time_to_fill_days,
+    coalesce(r.po_lines_received, 0)::bigint as po_lines_received,
+    r.supplier_on_time_rate::double as supplier_on_time_rate,
+    r.avg_supplier_delay_days::double as avg_supplier_delay_days,
+    coalesce(e.open_backorder_lines, 0)::bigint as open_backorder_lines,
+    coalesce(e.open_backorder_units, 0)::bigint as open_backorder_units,
+    coalesce(e.open_backorder_value, 0)::double as open_backorder_value,
+    e.avg_backorder_age_days::double as avg_backorder_age_days,
+from periods as p
+left join ordered as o using (week_start)
+left join closed as c using (week_start)
+left join open_at_end as e using (week_start)
+left join received as r using (week_start)
+order by p.week_start
