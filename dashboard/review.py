@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import altair as alt
 import duckdb
 import pandas as pd
 
-from dashboard import catalog
+from dashboard import catalog, charts, notes
 
 Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
 TREND_WEEKS = 12
@@ -219,3 +220,27 @@ def movers(
 
 def cancellations(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
     return run("cancellations", week_values(week, scope))
+
+
+def annotations(run: Runner, start: Any, end: Any, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Events (queries/events.sql) and managers' notes overlapping [start, end], cut to it.
+    A warehouse built before the events table existed simply has none."""
+    values = {**(scope or {}), "start": pd.Timestamp(start).date(), "end": pd.Timestamp(end).date()}
+    try:
+        events = run("events", values)
+    except catalog.QueryError:
+        events = notes.as_annotations([])
+    written = notes.as_annotations(notes.between(values["start"], values["end"]))
+    parts = [part for part in (events, written) if not part.empty]
+    return charts.clip(pd.concat(parts, ignore_index=True) if parts else written, start, end)
+
+
+def backlog_chart(history: pd.DataFrame, marks: pd.DataFrame | None, height: int = 240) -> alt.LayerChart:
+    spec = {"mark": "area", "x": "week_start:T", "y": "open_backorder_units:Q"}
+    return charts.from_spec(history, spec, marks, height=height)
+
+
+def rate_chart(history: pd.DataFrame, marks: pd.DataFrame | None, height: int = 240) -> alt.LayerChart:
+    long = history.melt("week_start", ["backorder_rate_lines", "unit_fill_rate"], "measure", "rate")
+    spec = {"mark": "line", "x": "week_start:T", "y": "rate:Q", "color": "measure:N"}
+    return charts.from_spec(long, spec, marks, height=height)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import cache, cards, charts, filters, notes, review
+from dashboard import cache, cards, filters, notes, review
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
@@ -52,13 +52,10 @@ marks = cards.annotations(history["week_start"].min(), week.end, active)
 left, right = st.columns(2)
 with left:
     st.markdown("**Open backorders at the end of each week**")
-    spec = {"mark": "area", "x": "week_start:T", "y": "open_backorder_units:Q"}
-    st.altair_chart(charts.from_spec(history, spec, marks, height=240), width="stretch")
+    st.altair_chart(review.backlog_chart(history, marks), width="stretch")
 with right:
     st.markdown("**Backorder rate and unit fill rate by week**")
-    long = history.melt("week_start", ["backorder_rate_lines", "unit_fill_rate"], "measure", "rate")
-    spec = {"mark": "line", "x": "week_start:T", "y": "rate:Q", "color": "measure:N"}
-    st.altair_chart(charts.from_spec(long, spec, marks, height=240), width="stretch")
+    st.altair_chart(review.rate_chart(history, marks), width="stretch")
 with st.expander("Weekly figures (table and CSV)"):
     st.dataframe(history, width="stretch", hide_index=True)
     st.download_button("Download CSV", history.to_csv(index=False), f"kpis-{week.label}.csv", "text/csv")
