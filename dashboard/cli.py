@@ -218,6 +218,67 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_setup(args: argparse.Namespace) -> tuple[Any, Any, dt.date, Any]:
+    """The connection, runner, as-of date and week (--week, or the last complete one)."""
+    from dashboard import review
+
+    path = _db(args)
+    _ensure_sample(path)
+    con = warehouse.connect(path)
+    as_of = catalog.as_of(con)
+    week = review.Week.parse(args.week) if args.week else review.default_week(as_of)
+    return con, review.run_on(con), as_of, week
+
+
+def _breaches(con: Any, run: Any, week: Any, rules_path: Path) -> list[Any]:
+    from dashboard import alerts
+
+    rules = alerts.load(rules_path)
+    groups = {name: catalog.choices(con, source) for name, source in alerts.GROUP_SOURCES.items()}
+    return alerts.check(run, week, rules, groups)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dashboard import alerts, report
+
+    try:
+        con, run, as_of, week = _review_setup(args)
+        rules = Path(args.rules) if args.rules else alerts.DEFAULT_RULES
+        breaches = _breaches(con, run, week, rules) if rules.exists() else []
+        built = report.build(run, week, as_of, breaches=breaches)
+    except (ValueError, alerts.RulesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"weekly-review-{week.label}.html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(built.html, encoding="utf-8")
+    written = [str(out)]
+    if args.pdf:
+        pdf = out.with_suffix(".pdf")
+        try:
+            report.to_pdf(out, pdf)
+            written.append(str(pdf))
+        except RuntimeError as exc:
+            print(f"PDF not written: {exc}", file=sys.stderr)
+    print(f"Weekly review {week.label} written to {' and '.join(written)}: {built.summary}")
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from dashboard import alerts
+
+    try:
+        con, run, _, week = _review_setup(args)
+        breaches = _breaches(con, run, week, Path(args.rules) if args.rules else alerts.DEFAULT_RULES)
+    except (ValueError, alerts.RulesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for breach in breaches:
+        print(f"BREACH {breach}")
+    print(f"{len(breaches)} breach(es) in {week.label}")
+    return 1 if breaches else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -273,6 +334,16 @@ def parser() -> argparse.ArgumentParser:
     kpi.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 27 days before --to)")
     kpi.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (default: the as-of date)")
     kpi.add_argument("--format", choices=("json", "table"), default="json")
+
+    weekly = command("report", cmd_report, "write the weekly review as one self-contained HTML file")
+    weekly.add_argument("--week", help="ISO week like 2026-W46 (default: the last complete week)")
+    weekly.add_argument("--out", help="HTML file to write (default: weekly-review-<week>.html)")
+    weekly.add_argument("--pdf", action="store_true", help="also print a PDF beside it with Chromium")
+    weekly.add_argument("--rules", help="alert rules shown in the report (default: alerts.yaml)")
+
+    alert = command("alerts", cmd_alerts, "check alert rules against a week; exit 1 on any breach")
+    alert.add_argument("--rules", help="YAML rules file (default: alerts.yaml in the project)")
+    alert.add_argument("--week", help="ISO week like 2026-W46 (default: the last complete week)")
 
     query = command("query", cmd_query, "run one query file and print its rows")
     query.add_argument("name", help="query id (file name without .sql), path under queries/, or file path")

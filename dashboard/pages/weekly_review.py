@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import cache, cards, filters, notes, review
+from dashboard import alerts, cache, cards, filters, notes, report, review
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
@@ -31,6 +31,29 @@ st.caption(
 
 if not cards.requires("orders", "order_lines"):
     st.stop()
+
+try:
+    rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
+    groups = {name: cache.choices(source) for name, source in alerts.GROUP_SOURCES.items()}
+    breaches = alerts.check(run, week, rules, groups, scope)
+except alerts.RulesError as exc:
+    st.warning(f"Alert rules not checked: {exc}")
+    breaches = []
+if breaches:
+    listed = "\n".join(f"- {breach}" for breach in breaches)
+    st.warning(
+        f"**{len(breaches)} alert(s) this week** (rules in `alerts.yaml`)\n\n{listed}",
+        icon=":material/notifications_active:",
+    )
+
+st.download_button(
+    "Download the meeting report (HTML)",
+    lambda: report.build(run, week, as_of, scope, breaches).html,
+    file_name=f"weekly-review-{week.label}.html",
+    mime="text/html",
+    icon=":material/summarize:",
+    key="review.report",
+)
 
 st.subheader("Headline")
 values = review.tiles(run, week, scope)

@@ -1,0 +1,143 @@
+"""The meeting report and the alerts: contents, offline rendering, exit codes, crafted rules."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from dashboard import alerts, cli, report, review, warehouse
+
+W03 = review.Week(dt.date(2026, 1, 12))
+GROUPS = {"supplier": ["S1", "S2"], "category": ["Tools", "Toys"], "channel": ["marketplace", "store", "web"]}
+
+
+@pytest.fixture(scope="module")
+def sample_report(sample_db: Path) -> report.Report:
+    con = warehouse.connect(sample_db)
+    run = review.run_on(con)
+    return report.build(run, review.Week.parse("2026-W46"), review.default_week(dt.date(2026, 11, 22)).end)
+
+
+def test_report_holds_every_tile_value_and_a_chart(sample_db: Path, sample_report: report.Report) -> None:
+    run = review.run_on(warehouse.connect(sample_db))
+    for item in review.tiles(run, review.Week.parse("2026-W46")):
+        assert f'<div class="value">{review.fmt(item.tile.kind, item.value)}</div>' in sample_report.html
+        assert review.fmt_change(item.tile.kind, item.delta) in sample_report.html
+    assert sample_report.html.count("<svg") >= 2 + len(review.TILES)
+    assert 'class="marks"' in sample_report.html  # a rendered Vega chart, not only sparklines
+    assert "Weekly review 2026-W46" in sample_report.html
+
+
+def test_report_needs_nothing_from_the_network(sample_report: report.Report) -> None:
+    lowered = sample_report.html.lower()
+    for outside in ("<script", 'src="http', 'href="http', "@import", "url(http"):
+        assert outside not in lowered
+
+
+def test_report_opens_in_chromium_without_requests(sample_report: report.Report, tmp_path: Path) -> None:
+    browser = report.chromium()
+    if browser is None:
+        import os
+
+        if os.environ.get("CI") or os.environ.get("BACKORDER_REQUIRE_BROWSER"):
+            pytest.fail("no Chromium in CI for the offline report test")
+        pytest.skip("no Chromium found: install it (apt-get install chromium) to run this test")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(sample_report.html, encoding="utf-8")
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browser, args=list(report.CHROMIUM_ARGS[1:]))
+        page = chromium.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".tile").count() == len(review.TILES)
+        page.screenshot(path=str(warehouse.PROJECT_ROOT / "test-artifacts" / "report.png"), full_page=True)
+        chromium.close()
+    assert [url for url in requested if not url.startswith(("file:", "data:"))] == []
+
+
+def test_report_command_writes_html_and_prints_one_line(handmade_db: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out" / "review.html"
+    assert cli.main(["report", "--db", str(handmade_db), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1
+    assert printed[0].startswith(f"Weekly review 2026-W03 written to {out}: backorder rate 100.0% (+40.0 pp)")
+    assert "Weekly review 2026-W03" in out.read_text()
+
+
+def test_report_command_rejects_a_bad_week(handmade_db: Path, capsys) -> None:
+    assert cli.main(["report", "--db", str(handmade_db), "--week", "last week"]) == 2
+    assert "not an ISO week" in capsys.readouterr().err
+
+
+@pytest.fixture
+def handmade_run(handmade_db: Path) -> review.Runner:
+    return review.run_on(warehouse.connect(handmade_db))
+
+
+def test_alerts_fire_on_crafted_rules(handmade_run: review.Runner) -> None:
+    rules = alerts.parse(
+        "rules:\n"
+        "  - {name: Rate, metric: backorder_rate_lines, above: 0.5}\n"
+        "  - {name: On time, metric: supplier_on_time_rate, below: 0.9, per: supplier}\n"
+        "  - {name: Value, metric: open_backorder_value, below: 100}\n",
+        "rules.yaml",
+    )
+    found = [str(b) for b in alerts.check(handmade_run, W03, rules, GROUPS)]
+    assert found == [
+        "Rate: backorder_rate_lines is 100.0% (above 50.0%) in 2026-W03",
+        "On time [supplier S2]: supplier_on_time_rate is 0.0% (below 90.0%) in 2026-W03",
+        "Value: open_backorder_value is 60 (below 100) in 2026-W03",
+    ]
+
+
+def test_alerts_stay_quiet_when_nothing_crosses(handmade_run: review.Runner) -> None:
+    rules = alerts.parse(
+        "rules:\n"
+        "  - {metric: backorder_rate_lines, above: 1.0}\n"
+        "  - {metric: supplier_on_time_rate, below: 0.0, per: supplier}\n"
+        "  - {metric: backorder_cancellation_rate, above: 0.1}\n",  # null in W02: nothing to rate
+        "rules.yaml",
+    )
+    assert alerts.check(handmade_run, W03, rules[:2], GROUPS) == []
+    assert alerts.check(handmade_run, W03.previous, rules[2:], GROUPS) == []
+
+
+def test_alerts_command_exit_codes(handmade_db: Path, tmp_path: Path, capsys) -> None:
+    loud, quiet = tmp_path / "loud.yaml", tmp_path / "quiet.yaml"
+    loud.write_text("rules:\n  - {name: Rate, metric: backorder_rate_lines, above: 0.5}\n")
+    quiet.write_text("rules:\n  - {name: Rate, metric: backorder_rate_lines, above: 1.0}\n")
+    assert cli.main(["alerts", "--db", str(handmade_db), "--rules", str(loud)]) == 1
+    assert "BREACH Rate: backorder_rate_lines is 100.0%" in capsys.readouterr().out
+    assert cli.main(["alerts", "--db", str(handmade_db), "--rules", str(quiet)]) == 0
+    assert "0 breach(es) in 2026-W03" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "rules:\n  - {metric: backorder_rate_lines, above: 1, colour: red}\n",
+            "rule 1: unknown key 'colour'",
+        ),
+        ("rules:\n  - {metric: happiness, above: 1}\n", "rule 1: metric 'happiness' is not one of"),
+        ("rules:\n  - {metric: unit_fill_rate}\n", "rule 1: give a threshold with 'above' or 'below'"),
+        ("rules:\n  - {metric: unit_fill_rate, below: lots}\n", "rule 1: 'below' must be a number"),
+        (
+            "rules:\n  - {metric: unit_fill_rate, below: 1, per: planet}\n",
+            "rule 1: per 'planet' is not one of",
+        ),
+        ("alerts: []\n", "expected a top-level 'rules:' list"),
+    ],
+)
+def test_bad_rules_name_the_file_and_rule(text: str, message: str) -> None:
+    with pytest.raises(alerts.RulesError, match=r"rules\.yaml") as caught:
+        alerts.parse(text, "rules.yaml")
+    assert message in str(caught.value)
+
+
+def test_shipped_rules_file_parses() -> None:
+    assert len(alerts.load(alerts.DEFAULT_RULES)) >= 3
