@@ -13,8 +13,11 @@ import streamlit as st
 
 from dashboard import catalog, warehouse
 
-_opened: dict[str, duckdb.DuckDBPyConnection] = {}
-"""The connection handed out per warehouse path, so a new file version can close the old one."""
+
+@st.cache_resource(show_spinner=False)
+def _opened() -> dict[str, duckdb.DuckDBPyConnection]:
+    """The connection handed out per warehouse path; cached, so it outlives a module re-import."""
+    return {}
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -24,11 +27,12 @@ def _connection(path: str, version: int) -> duckdb.DuckDBPyConnection:
     The old version's connection is closed first: DuckDB shares one database instance per
     path within a process, so while it stays open, connecting again returns the old file.
     """
-    previous = _opened.pop(path, None)
+    opened = _opened()
+    previous = opened.pop(path, None)
     if previous is not None:
         previous.close()
-    _opened[path] = warehouse.connect(Path(path))
-    return _opened[path]
+    opened[path] = warehouse.connect(Path(path))
+    return opened[path]
 
 
 def connection() -> duckdb.DuckDBPyConnection:

@@ -20,8 +20,8 @@ FILTER_STATE = (
     "filter.channel",
 )
 PENDING, DONE = "upload.pending", "upload.done"
+# Tables no page needs: an empty one is not worth a notice.
 OPTIONAL = ("events",)
-"""Tables no page needs, so an empty one is not worth a notice."""
 
 
 def problem_table(problems: tuple[Problem, ...]) -> None:
