@@ -519,11 +519,13 @@ class Build:
         source.rows = raw.rows
         return source
 
-    def read_file(self, raw: RawFile, name: str, positions: dict[str, int], source: Source) -> bool:
+    def read_file(
+        self, raw: RawFile, name: str, positions: dict[str, int], source: Source, text: bool = False
+    ) -> bool:
         """Read into `name`; a file that cannot be read, or is mostly malformed lines, is left out."""
         before = self.report.total
         try:
-            rawfile.read(self.con, raw, name, positions, self.report)
+            rawfile.read(self.con, raw, name, positions, self.report, text)
         except rawfile.TooManyRejects:
             reason = "too many malformed lines: its other checks were skipped"
             self.add(Problem(raw.label, None, None, None, reason))
@@ -552,7 +554,7 @@ class Build:
         if key not in read:
             read[key] = f"src_{len(read)}"
             used = self.columns_used(key)
-            if not self.read_file(raw, read[key], {f"c{p}": p for p in sorted(used)}, source):
+            if not self.read_file(raw, read[key], {f"c{p}": p for p in sorted(used)}, source, text=True):
                 read[key] = ""
                 return source
         if not read[key]:

@@ -116,14 +116,21 @@ def first_line(exc: BaseException) -> str:
 
 
 def read(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, columns: dict[str, int], report: Report
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    name: str,
+    columns: dict[str, int],
+    report: Report,
+    text: bool = False,
 ) -> None:
-    """`name` := the chosen columns (alias -> 1-based header position), as text for CSV.
+    """`name` := the chosen columns (alias -> 1-based header position): text for CSV, and for
+    Parquet too when `text` (a mapping reads every source column as text).
 
     `#n` picks a column by position, so no file-supplied name is ever written into SQL.
     """
     shift = 1 if raw.indexed else 0
-    picks = [f"#{position + shift} as {alias}" for alias, position in columns.items()]
+    cast = "::varchar" if text and raw.kind == "parquet" else ""
+    picks = [f"#{position + shift}{cast} as {alias}" for alias, position in columns.items()]
     if raw.kind == "parquet":
         con.execute(
             f"create temp table {name} as select file_row_number as _idx, {columns_sql(picks)}"

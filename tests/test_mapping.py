@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from dashboard import cli, ingest, mapping, sqlexpr, warehouse
@@ -397,3 +398,63 @@ def test_the_readme_example_mapping_loads_the_messy_export(tmp_path: Path) -> No
         MESSY, tmp_path / "warehouse.duckdb", options=Options(mapping=tmp_path / "my_shop.yaml")
     )
     assert counts == COUNTS
+
+
+ORDERS_ONLY = """
+tables:
+  orders:
+    file: {file}
+    {sheet}
+    distinct: true
+    columns:
+      order_id: Name
+      ordered_at: Created at
+      channel: {{from: Source, map: {{web: web}}, otherwise: store}}
+"""
+
+
+def test_a_mapping_reads_parquet_columns_as_text(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.execute(
+        "copy (select * from read_csv($csv)) to $out",
+        {"csv": str(MESSY / "sales.csv"), "out": str(tmp_path / "sales.parquet")},
+    )
+    con.close()
+    (tmp_path / "m.yaml").write_text(ORDERS_ONLY.format(file="sales.parquet", sheet=""))
+    db = tmp_path / "warehouse.duckdb"
+    ingest.load(tmp_path, db, options=Options(mapping=tmp_path / "m.yaml"))
+    assert query(db, "select order_id, ordered_at, channel from orders order by 1 limit 2") == [
+        ("#1001", dt.datetime(2024, 3, 2, 10), "web"),
+        ("#1002", dt.datetime(2024, 3, 3, 12, 30), "store"),
+    ]
+
+
+def test_a_mapping_reads_a_named_sheet_below_its_title_rows(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Sales Export")
+    sheet.append(["Sales export, March 2024"])
+    with (MESSY / "sales.csv").open(encoding="utf-8-sig", newline="") as handle:
+        for n, row in enumerate(csv.reader(handle)):
+            if n and row[1]:
+                row[1] = dt.datetime.fromisoformat(row[1])  # a real Excel date cell
+            sheet.append(row)
+    sheet["B3"] = "yesterday"  # the first row of order #1001, the one `distinct` keeps
+    book.save(tmp_path / "shop.xlsx")
+    (tmp_path / "m.yaml").write_text(ORDERS_ONLY.format(file="shop.xlsx", sheet="sheet: sales export"))
+    with pytest.raises(LoadError) as caught:
+        ingest.load(tmp_path, tmp_path / "warehouse.duckdb", options=Options(mapping=tmp_path / "m.yaml"))
+    assert located(caught.value.problems) == [
+        (
+            "shop.xlsx [Sales Export]",
+            3,
+            "Created at",
+            "yesterday",
+            "not a valid timestamp (ISO 8601, e.g. 2024-01-31 14:05:00)",
+        )
+    ]
+    sheet["B3"] = dt.datetime(2024, 3, 2, 10)
+    book.save(tmp_path / "shop.xlsx")
+    db = tmp_path / "warehouse.duckdb"
+    ingest.load(tmp_path, db, options=Options(mapping=tmp_path / "m.yaml"))
+    assert query(db, "select count(*), min(ordered_at) from orders") == [(4, dt.datetime(2024, 3, 2, 10))]
