@@ -67,7 +67,8 @@ select
     p.po_id as eta_po_id,
     p.po_line as eta_po_line,
     p.expected_receipt,
-    greatest(p.expected_receipt, meta.as_of) as eta,
+    -- greatest() skips NULLs, so an uncovered line must stay without an ETA explicitly
+    if(p.expected_receipt is null, null, greatest(p.expected_receipt, meta.as_of)) as eta,
 from open_backlog as b
 asof left join po_supply as p
     on b.sku = p.sku and b.cum_units <= p.cum_qty

@@ -1,0 +1,60 @@
+/*
+title: Backorder rate and unit fill rate by channel
+description: >
+  Per week (Monday to Sunday) and channel, of the lines ordered in the period: backorder
+  rate = backordered lines / lines ordered (and by units), unit fill rate = 1 -
+  backordered units / ordered units. "All channels" is every channel together (left out
+  when the sidebar picks one channel). The first
+  and last weeks count only their days inside the period (days_in_period).
+params:
+  start: {type: date, default: -12 weeks}
+  end: {type: date, default: as_of}
+  category: {type: choice, from: products.category, optional: true}
+  supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+  channel: {type: choice, from: orders.channel, optional: true}
+chart: {mark: line, x: week:T, y: backorder_rate_lines:Q, color: channel:N}
+*/
+with
+
+lines as (
+    select
+        date_trunc('week', o.ordered_at)::date as week,
+        coalesce(o.channel, '(none)') as channel,
+        l.qty,
+        l.backordered_qty,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as p using (sku)
+    where
+        o.ordered_at::date between $start and $end
+        and ($category is null or p.category = $category)
+        and ($supplier is null or p.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+),
+
+weekly as (
+    select
+        week,
+        if(grouping(channel) = 1, 'All channels', channel) as channel,
+        count(*) as lines_ordered,
+        count(*) filter (where backordered_qty > 0) as backordered_lines,
+        sum(qty) as units_ordered,
+        sum(backordered_qty) as backordered_units,
+    from lines
+    group by grouping sets ((week, channel), (week))
+    having grouping(channel) = 0 or $channel is null
+)
+
+select
+    week::date as week,
+    channel::varchar as channel,
+    (least(week + 6, $end::date) - greatest(week, $start::date) + 1)::integer as days_in_period,
+    lines_ordered::bigint as lines_ordered,
+    backordered_lines::bigint as backordered_lines,
+    units_ordered::bigint as units_ordered,
+    backordered_units::bigint as backordered_units,
+    (backordered_lines / lines_ordered)::double as backorder_rate_lines,
+    (backordered_units / units_ordered)::double as backorder_rate_units,
+    (1 - backordered_units / units_ordered)::double as unit_fill_rate,
+from weekly
+order by week, channel = 'All channels', channel
