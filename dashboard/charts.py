@@ -79,3 +79,102 @@ def from_spec(
     encoding = {key: spec[key] for key in ("x", "y", "color") if key in spec}
     chart = getattr(alt.Chart(frame), f"mark_{spec['mark']}")().encode(**encoding, tooltip=tooltip)
     return annotate(chart, annotations).properties(height=height)
+
+
+def trend_with_bands(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    bands: pd.DataFrame | None = None,
+    band_start: str = "start",
+    band_end: str = "end",
+    band_tooltip: list[Any] | None = None,
+    reference: str | None = None,
+    tooltip: list[Any] | None = None,
+    y_title: str | None = None,
+    y_format: str | None = None,
+    height: int = 300,
+) -> alt.LayerChart:
+    """One line per `color` value over a temporal `x`, with shaded `bands` (rows with `color`,
+    `band_start`, `band_end`: flagged periods, say) in the colour of their line behind them;
+    rows whose `color` is `reference` are a dashed grey line to compare against."""
+    if len(frame) > MAX_POINTS:
+        raise TooManyRows(
+            f"{len(frame):,} rows is too many to chart (at most {MAX_POINTS:,}); aggregate in the SQL"
+        )
+    is_reference = frame[color] == reference
+    series = frame[~is_reference]
+    scale = alt.Scale(domain=sorted(series[color].dropna().unique().tolist()), scheme="tableau10")
+    x_axis = alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True)
+    x_encoding = alt.X(f"{x}:T", title=None, axis=x_axis)
+    axis = alt.Axis(format=y_format) if y_format else alt.Axis()
+    y_encoding = alt.Y(f"{y}:Q", title=y_title or y, axis=axis)
+    tips = tooltip or [x, color, y]
+    legend = alt.Legend(orient="bottom", title=None, labelLimit=260, symbolOpacity=1)
+    layers: list[alt.Chart] = []
+    if bands is not None and not bands.empty:
+        layers.append(
+            alt.Chart(bands)
+            .mark_rect(opacity=0.2)
+            .encode(
+                x=alt.X(f"{band_start}:T", title=None, axis=x_axis),
+                x2=f"{band_end}:T",
+                color=alt.Color(f"{color}:N", scale=scale, legend=legend),
+                tooltip=band_tooltip or [color, band_start, band_end],
+            )
+        )
+    if is_reference.any():
+        layers.append(
+            alt.Chart(frame[is_reference])
+            .mark_line(color="#7f7f7f", strokeDash=[5, 4], strokeWidth=2)
+            .encode(x=x_encoding, y=y_encoding, tooltip=tips)
+        )
+    layers.append(
+        alt.Chart(series)
+        .mark_line(point=True)
+        .encode(
+            x=x_encoding,
+            y=y_encoding,
+            color=alt.Color(f"{color}:N", scale=scale, legend=legend),
+            tooltip=tips,
+        )
+    )
+    return alt.layer(*layers).properties(height=height)
+
+
+def range_box_plot(
+    frame: pd.DataFrame,
+    category: str,
+    low: str,
+    q1: str,
+    median: str,
+    q3: str,
+    high: str,
+    marker: str | None = None,
+    x_title: str = "days",
+    tooltip: list[Any] | None = None,
+    height: int | None = None,
+) -> alt.LayerChart:
+    """A horizontal box plot from quantiles the SQL already computed (one row per `category`):
+    whisker `low`..`high`, box `q1`..`q3`, a tick at the `median` and, optionally, a red diamond at
+    `marker` (a target such as the planned value). Categories are sorted by median, largest first."""
+    if len(frame) > MAX_POINTS:
+        raise TooManyRows(
+            f"{len(frame):,} rows is too many to chart (at most {MAX_POINTS:,}); aggregate in the SQL"
+        )
+    order = frame.sort_values(median, ascending=False)[category].tolist()
+    y = alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    base = alt.Chart(frame).encode(y=y, tooltip=tooltip or [category, low, q1, median, q3, high])
+    layers = [
+        base.mark_rule(color="#4c78a8").encode(x=alt.X(f"{low}:Q", title=x_title), x2=f"{high}:Q"),
+        base.mark_bar(size=14, color="#c6dbef", stroke="#4c78a8").encode(x=f"{q1}:Q", x2=f"{q3}:Q"),
+        base.mark_tick(color="#08306b", thickness=3, size=14).encode(x=f"{median}:Q"),
+    ]
+    if marker:
+        layers.append(
+            base.mark_point(shape="diamond", filled=True, color="#d62728", size=90, opacity=1).encode(
+                x=f"{marker}:Q"
+            )
+        )
+    return alt.layer(*layers).properties(height=height or max(120, 30 * len(frame)))
