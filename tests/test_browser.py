@@ -36,7 +36,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = {
     "": 0,
     "backorders": 0,
-    "suppliers": 0,
+    "suppliers": 3,
     "demand_signal": 0,
     "cancellation_risk": 0,
     "query_library": 0,
