@@ -91,6 +91,16 @@ def build(tmp_path_factory: pytest.TempPathFactory, name: str, keep: str, rules:
 
 
 @pytest.fixture(scope="module")
+def almost_empty(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Only a supplier list: every page must still open."""
+    folder = tmp_path_factory.mktemp("almost_empty")
+    (folder / "suppliers.csv").write_text("supplier_id,supplier_name\nS1,Acme\n")
+    path = folder / "warehouse.duckdb"
+    ingest.load(folder, path)
+    return path
+
+
+@pytest.fixture(scope="module")
 def purchases_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory, "purchases", "PO_export.csv", PURCHASES_ONLY)
 
@@ -114,13 +124,20 @@ def test_kpis_of_a_shop_with_only_purchase_orders(purchases_only: Path) -> None:
     assert result["avg_supplier_delay_days"] == 1.0
 
 
+def test_kpis_of_an_almost_empty_warehouse_are_zero_or_null(almost_empty: Path) -> None:
+    result = cli.kpis(warehouse.connect(almost_empty))
+    assert (result["lines_ordered"], result["po_lines_received"], result["open_backorder_lines"]) == (0, 0, 0)
+    rates = ("backorder_rate_lines", "unit_fill_rate", "backorder_cancellation_rate", "supplier_on_time_rate")
+    assert [result[name] for name in rates] == [None, None, None, None]
+
+
 def test_kpis_of_a_shop_with_only_sales(sales_only: Path) -> None:
     result = cli.kpis(warehouse.connect(sales_only))
     assert (result["lines_ordered"], result["backordered_lines"]) == (5, 3)
     assert (result["po_lines_received"], result["supplier_on_time_rate"]) == (0, None)
 
 
-@pytest.mark.parametrize("shop", ["purchases_only", "sales_only"])
+@pytest.mark.parametrize("shop", ["almost_empty", "purchases_only", "sales_only"])
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_partial_data(
     request: pytest.FixtureRequest, use_db, shop: str, page: str
