@@ -42,30 +42,46 @@ def _key(name: str) -> str:
     return f"filter.{name}"
 
 
-def _from_url(base: Filters, options: dict[str, list[Any]]) -> None:
-    """Seed the widgets from the URL once per session; values that do not parse are ignored."""
-    if st.session_state.get("filter.seeded"):
-        return
-    st.session_state["filter.seeded"] = True
-    params = st.query_params
-    for name in ("start", "end"):
+def _parse(name: str, raw: str | None, options: dict[str, list[Any]]) -> Any:
+    """A URL value for a filter, or None when it does not parse or is not an option."""
+    if raw is None:
+        return None
+    if name in ("start", "end"):
         try:
-            value = dt.date.fromisoformat(params.get(name, ""))
+            return dt.date.fromisoformat(raw)
         except ValueError:
-            value = getattr(base, name)
-        st.session_state[_key(name)] = value
-    for name, values in options.items():
-        wanted = params.get(name)
-        st.session_state[_key(name)] = wanted if wanted in values else ALL
+            return None
+    return raw if raw in options.get(name, ()) else None
+
+
+def _from_url(base: Filters, options: dict[str, list[Any]]) -> None:
+    """Seed the widgets from the URL on a session's first run, and later whenever the URL holds a
+    value the app did not write itself (a link from another page, an edited address). A page switch
+    clears the URL; absent values change nothing."""
+    first = not st.session_state.get("filter.seeded")
+    st.session_state["filter.seeded"] = True
+    written = st.session_state.get("filter.written", {})
+    for name in ("start", "end", *options):
+        raw = st.query_params.get(name)
+        if not first and (raw is None or raw == written.get(name)):
+            continue
+        value = _parse(name, raw, options)
+        if value is None and not first:
+            continue
+        fallback = getattr(base, name)
+        st.session_state[_key(name)] = value if value is not None else (ALL if fallback is None else fallback)
 
 
 def _to_url(current: Filters, base: Filters) -> None:
     """Only what differs from the defaults goes in the URL, so a default link stays short."""
+    written = {}
     for name, value in current.values().items():
         if value is None or value == getattr(base, name):
             st.query_params.pop(name, None)
         else:
-            st.query_params[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+            written[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+            st.query_params[name] = written[name]
+    st.session_state["filter.written"] = written
 
 
 def _reset(base: Filters) -> None:

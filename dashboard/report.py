@@ -131,7 +131,7 @@ def build(
     moved = review.movers(run, week, scope)
     canceled = review.cancellations(run, week, scope)
     written = notes.between(week.start, week.end)
-    money = ("open_value_now", "open_value_before", "change_value", "value")
+    money = ("open_value_now", "open_value_before", "change_value", "value", "waiting_value")
     parts = [
         f"<h1>Weekly review {week.label}</h1>",
         f'<p class="muted">{html.escape(week.span)} against {week.previous.label}. '
@@ -157,6 +157,26 @@ def build(
         parts.append(table(moved[dimension], "No change week over week.", money))
     parts.append("<h3>Biggest cancellations</h3>")
     parts.append(table(canceled, "No backordered line was canceled this week.", money))
+    disruptions = review.new_disruptions(run, week, scope)
+    spikes = review.new_spikes(run, week, scope)
+    parts.append("<h3>Newly flagged supplier disruptions</h3>")
+    columns = [
+        "supplier_id",
+        "supplier_name",
+        "period_start",
+        "median_delay_days",
+        "peak_z",
+        "backorder_lines",
+    ]
+    parts.append(table(disruptions[columns] if not disruptions.empty else disruptions, "None this week."))
+    parts.append("<h3>Newly flagged demand spikes</h3>")
+    columns = ["sku", "product_name", "category", "ratio", "robust_z", "backorder_ratio"]
+    parts.append(table(spikes[columns] if not spikes.empty else spikes, "None this week."))
+    parts.append("<h2>Actions for the week</h2><h3>Suppliers to chase (as of the as-of date)</h3>")
+    parts.append(table(review.suppliers_to_chase(run, scope), "No open PO line holds up a backorder.", money))
+    parts.append("<h3>SKUs to expedite or reorder</h3>")
+    expedite = review.skus_to_expedite(run, week, scope)
+    parts.append(table(expedite.iloc[:, :8] if not expedite.empty else expedite, "No backordered SKU."))
     parts.append("<h2>Notes</h2>")
     if written:
         parts.append("<ul>" + "".join(f"<li>{html.escape(n.text)}</li>" for n in written) + "</ul>")

@@ -244,3 +244,67 @@ def rate_chart(history: pd.DataFrame, marks: pd.DataFrame | None, height: int = 
     long = history.melt("week_start", ["backorder_rate_lines", "unit_fill_rate"], "measure", "rate")
     spec = {"mark": "line", "x": "week_start:T", "y": "rate:Q", "color": "measure:N"}
     return charts.from_spec(long, spec, marks, height=height)
+
+
+LOOKBACK = dt.timedelta(weeks=8)
+
+
+def _optional(run: Runner, query_id: str, values: Mapping[str, Any]) -> pd.DataFrame:
+    """A page's query the review borrows; a warehouse it cannot run on gives no rows, not an error."""
+    try:
+        return run(query_id, values)
+    except catalog.QueryError:
+        return pd.DataFrame()
+
+
+def _new_since_last_week(now: pd.DataFrame, before: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    if now.empty or before.empty:
+        return now
+    seen = before[key].drop_duplicates()
+    merged = now.merge(seen, on=key, how="left", indicator=True)
+    return merged[merged["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+
+
+def new_disruptions(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Supplier disruption periods flagged as of this week's end that were not flagged a week earlier."""
+    values = {**(scope or {}), "start": week.start - LOOKBACK}
+    now = _optional(run, "supplier_disruptions", {**values, "end": week.end})
+    before = _optional(run, "supplier_disruptions", {**values, "end": week.previous.end})
+    return _new_since_last_week(now, before, ["supplier_id", "period_start"])
+
+
+def new_spikes(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """SKUs whose demand surges as of this week's end and did not a week earlier."""
+    now = _optional(run, "surging_skus", {**(scope or {}), "end": week.end})
+    before = _optional(run, "surging_skus", {**(scope or {}), "end": week.previous.end})
+    if now.empty:
+        return now
+    surging_before = before[before["surging"]] if not before.empty else before
+    return _new_since_last_week(now[now["surging"]], surging_before, ["sku"])
+
+
+def suppliers_to_chase(run: Runner, scope: Mapping[str, Any] | None = None, top: int = 5) -> pd.DataFrame:
+    """One row per supplier from the open PO watchlist, in its call order (as of the as-of date)."""
+    watch = _optional(run, "supplier_watchlist", dict(scope or {}))
+    if watch.empty:
+        return watch
+    late = watch[watch["days_past_promise"] > 0]
+    per_supplier = (
+        watch.groupby(["call_rank", "supplier_id", "supplier_name"], as_index=False)
+        .agg(waiting_lines=("waiting_lines", "sum"), waiting_value=("waiting_value", "sum"))
+        .merge(
+            late.groupby("supplier_id", as_index=False).agg(po_lines_past_promise=("po_id", "count")),
+            on="supplier_id",
+            how="left",
+        )
+    )
+    per_supplier["po_lines_past_promise"] = per_supplier["po_lines_past_promise"].fillna(0).astype(int)
+    return per_supplier.sort_values("call_rank").head(top).reset_index(drop=True)
+
+
+def skus_to_expedite(
+    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, top: int = 5
+) -> pd.DataFrame:
+    """The restock-priority list of the Demand signal page, as of this week's end."""
+    ranked = _optional(run, "restock_priority", {**(scope or {}), "end": week.end})
+    return ranked.head(top).reset_index(drop=True)

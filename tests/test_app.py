@@ -108,3 +108,16 @@ def test_reset_filters_restores_the_defaults(handmade_db: Path, use_db) -> None:
     assert not at.exception
     assert at.sidebar.selectbox(key="filter.category").value == "All"
     assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2025-11-01"
+
+
+def test_a_link_with_filters_applies_them_within_a_session(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = open_page("dashboard/pages/data.py")
+    at.sidebar.selectbox(key="filter.channel").set_value("web").run()
+    at.query_params["supplier"] = "S2"  # as st.page_link(..., query_params=...) would
+    at.run()
+    assert at.sidebar.selectbox(key="filter.supplier").value == "S2"
+    assert at.sidebar.selectbox(key="filter.channel").value == "web"
+    at.sidebar.selectbox(key="filter.channel").set_value("store").run()
+    assert at.sidebar.selectbox(key="filter.channel").value == "store"
+    assert at.sidebar.selectbox(key="filter.supplier").value == "S2"

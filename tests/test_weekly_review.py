@@ -141,3 +141,35 @@ def test_week_comes_from_the_url(handmade_db: Path, use_db) -> None:
     at.run()
     assert at.title[0].value.endswith("2026-W02")
     assert {m.label: m.value for m in at.metric}["Open backordered units"] == "6"
+
+
+def test_newly_flagged_finds_the_planted_events_in_their_weeks(sample_db: Path) -> None:
+    from dashboard import sample
+
+    run = review.run_on(warehouse.connect(sample_db))
+    planted = sample.PLANTED
+    disrupted_in = {
+        label: set(review.new_disruptions(run, review.Week.parse(label))["supplier_id"])
+        for label in ("2026-W15", "2026-W16", "2026-W17", "2026-W40", "2026-W41", "2026-W42")
+    }
+    overseas = set(planted.overseas_suppliers)
+    assert disrupted_in["2026-W15"] == set()
+    assert disrupted_in["2026-W16"] | disrupted_in["2026-W17"] == overseas
+    assert disrupted_in["2026-W40"] | disrupted_in["2026-W41"] | disrupted_in["2026-W42"] == {
+        planted.disrupted_supplier
+    }
+    spiking = set()
+    for label in ("2026-W44", "2026-W45", "2026-W46"):
+        spiking |= set(review.new_spikes(run, review.Week.parse(label))["sku"])
+    assert set(planted.spike_skus) <= spiking
+    assert not set(planted.spike_skus) & set(review.new_spikes(run, review.Week.parse("2026-W42"))["sku"])
+
+
+def test_actions_name_the_supplier_to_call_first(sample_db: Path) -> None:
+    from dashboard import sample
+
+    run = review.run_on(warehouse.connect(sample_db))
+    chase = review.suppliers_to_chase(run)
+    assert chase.iloc[0]["supplier_id"] == sample.PLANTED.disrupted_supplier
+    assert list(chase["call_rank"]) == sorted(chase["call_rank"])
+    assert not review.skus_to_expedite(run, review.Week.parse("2026-W46")).empty

@@ -104,6 +104,61 @@ with tabs[3]:
         st.info("No backordered line was canceled this week.")
     st.dataframe(canceled, width="stretch", hide_index=True, column_config={"value": money})
 
+st.markdown("**Newly flagged this week**")
+flagged_left, flagged_right = st.columns(2)
+with flagged_left:
+    disruptions = review.new_disruptions(run, week, scope)
+    st.caption("Supplier disruptions (delays far above the supplier's own history)")
+    if disruptions.empty:
+        st.info("No new supplier disruption.")
+    for row in disruptions.itertuples():
+        st.page_link(
+            "dashboard/pages/suppliers.py",
+            label=f"{row.supplier_name}: late since {row.period_start:%d %b}, "
+            f"{row.median_delay_days:.0f} days median",
+            icon=":material/local_shipping:",
+            query_params={"supplier": row.supplier_id},
+        )
+with flagged_right:
+    spikes = review.new_spikes(run, week, scope)
+    st.caption("Demand spikes (last 4 weeks far above the SKU's 12-week baseline)")
+    if spikes.empty:
+        st.info("No new demand spike.")
+    for row in spikes.itertuples():
+        st.page_link(
+            "dashboard/pages/demand_signal.py",
+            label=f"{row.sku} {row.product_name}: demand x{row.ratio:.1f}, "
+            f"{row.backorder_ratio:.0%} backordered",
+            icon=":material/trending_up:",
+            query_params={"category": row.category},
+        )
+
+st.subheader("Actions for the week")
+chase, expedite = st.columns(2)
+with chase:
+    st.markdown("**Suppliers to chase** (open PO lines past promise holding up backorders, as of today)")
+    chased = review.suppliers_to_chase(run, scope)
+    if chased.empty:
+        st.info("No open PO line is holding up a backorder.")
+    for row in chased.itertuples():
+        st.page_link(
+            "dashboard/pages/suppliers.py",
+            label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} PO lines past promise, "
+            f"{row.waiting_lines} customer lines waiting ({row.waiting_value:,.0f})",
+            query_params={"supplier": row.supplier_id},
+        )
+with expedite:
+    st.markdown("**SKUs to expedite or reorder** (restock priority at the end of the week)")
+    ranked = review.skus_to_expedite(run, week, scope)
+    if ranked.empty:
+        st.info("No backordered SKU at the end of the week.")
+    for row in ranked.itertuples():
+        st.page_link(
+            "dashboard/pages/demand_signal.py",
+            label=f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
+            query_params={"category": row.category},
+        )
+
 st.subheader("Notes for this week")
 for note in notes.between(week.start, week.end):
     text, remove = st.columns([6, 1])
