@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -100,6 +100,46 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
                 st.warning(str(exc))
     with tabs["Table"]:
         st.dataframe(frame, width="stretch", hide_index=True)
+        st.download_button(
+            "Download CSV",
+            frame.to_csv(index=False),
+            file_name=f"{query.id}.csv",
+            mime="text/csv",
+            key=f"{prefix}{query.id}.download",
+            icon=":material/download:",
+        )
+    with tabs["SQL"]:
+        st.caption(query.file)
+        st.code(query.text, language="sql")
+
+
+def show_built(
+    query: catalog.Query,
+    frame: pd.DataFrame,
+    views: Mapping[str, Any] | None = None,
+    prefix: str = "",
+    column_config: Mapping[str, Any] | None = None,
+    styled: Any = None,
+    table_first: bool = False,
+) -> None:
+    """Like show(), for charts a page built itself (charts.py): one tab per named chart, then the
+    table (column_config, or a pandas Styler for conditional colours) with its CSV, then the SQL."""
+    if frame.empty:
+        st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
+    built = {name: chart for name, chart in (views or {}).items() if chart is not None}
+    names = list(built)
+    names = ["Table", *names, "SQL"] if table_first else [*names, "Table", "SQL"]
+    tabs = dict(zip(names, st.tabs(names), strict=True))
+    for name, chart in built.items():
+        with tabs[name]:
+            st.altair_chart(chart, width="stretch")
+    with tabs["Table"]:
+        st.dataframe(
+            frame if styled is None else styled,
+            width="stretch",
+            hide_index=True,
+            column_config=dict(column_config) if column_config else None,
+        )
         st.download_button(
             "Download CSV",
             frame.to_csv(index=False),

@@ -178,3 +178,190 @@ def range_box_plot(
             )
         )
     return alt.layer(*layers).properties(height=height or max(120, 30 * len(frame)))
+
+
+DEMAND_PARTS = {
+    "from_stock_units": "From stock",
+    "backordered_units": "Backordered",
+    "lost_units": "Lost (canceled)",
+}
+DEMAND_COLOURS = ["#4c78a8", "#f58518", "#e45756"]
+
+
+def _weekly_bars(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each week's bar spans its Monday to Sunday, so time-chart annotations line up with it."""
+    return frame.assign(
+        week=pd.to_datetime(frame["week"]),
+        week_end=pd.to_datetime(frame["week"]) + pd.Timedelta(days=7),
+        partial=frame["days_in_period"] < 7,
+    )
+
+
+def demand_parts(
+    frame: pd.DataFrame, annotations: pd.DataFrame | None = None, height: int = 320
+) -> alt.Chart | alt.LayerChart:
+    """Weekly demand stacked as served from stock, backordered and lost; a week the period
+    cuts (days_in_period < 7) is faded. Sums the rows of each week (one per category)."""
+    weekly = frame.groupby(["week", "days_in_period"], as_index=False)[["demand_units", *DEMAND_PARTS]].sum()
+    long = _weekly_bars(weekly).melt(
+        id_vars=["week", "week_end", "days_in_period", "partial", "demand_units"],
+        value_vars=list(DEMAND_PARTS),
+        var_name="part",
+        value_name="units",
+    )
+    long["part"] = long["part"].map(DEMAND_PARTS)
+    long["order"] = long["part"].map({name: i for i, name in enumerate(DEMAND_PARTS.values())})
+    chart = (
+        alt.Chart(long)
+        .transform_stack(
+            stack="units", groupby=["week"], as_=["units_from", "units_to"], sort=[{"field": "order"}]
+        )
+        .mark_bar(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("week:T", title="Week (ordered)", axis=alt.Axis(format="%d %b")),
+            x2="week_end:T",
+            y=alt.Y("units_from:Q", title="Units ordered"),
+            y2="units_to:Q",
+            color=alt.Color(
+                "part:N",
+                title=None,
+                scale=alt.Scale(domain=list(DEMAND_PARTS.values()), range=DEMAND_COLOURS),
+                legend=alt.Legend(orient="top"),
+            ),
+            opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
+            tooltip=[
+                alt.Tooltip("week:T", title="week of"),
+                alt.Tooltip("days_in_period:Q", title="days in period"),
+                alt.Tooltip("part:N"),
+                alt.Tooltip("units:Q", format=","),
+                alt.Tooltip("demand_units:Q", title="demand", format=","),
+            ],
+        )
+    )
+    return annotate(chart, annotations).properties(height=height)
+
+
+def unmet_by_category(
+    frame: pd.DataFrame, annotations: pd.DataFrame | None = None, height: int = 320
+) -> alt.Chart | alt.LayerChart:
+    """Weekly unmet units (backordered + lost) stacked by category."""
+    chart = (
+        alt.Chart(_weekly_bars(frame))
+        .transform_stack(
+            stack="unmet_units",
+            groupby=["week"],
+            as_=["unmet_from", "unmet_to"],
+            sort=[{"field": "category"}],
+        )
+        .mark_bar(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("week:T", title="Week (ordered)", axis=alt.Axis(format="%d %b")),
+            x2="week_end:T",
+            y=alt.Y("unmet_from:Q", title="Unmet units (backordered + lost)"),
+            y2="unmet_to:Q",
+            color=alt.Color("category:N", title=None, legend=alt.Legend(orient="top", columns=4)),
+            opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
+            tooltip=[
+                alt.Tooltip("week:T", title="week of"),
+                alt.Tooltip("category:N"),
+                alt.Tooltip("unmet_units:Q", title="unmet", format=","),
+                alt.Tooltip("demand_units:Q", title="demand", format=","),
+                alt.Tooltip("unit_fill_rate:Q", title="fill rate", format=".1%"),
+            ],
+        )
+    )
+    return annotate(chart, annotations).properties(height=height)
+
+
+def surge_map(frame: pd.DataFrame, height: int = 360) -> alt.LayerChart:
+    """Each SKU's demand ratio (recent 4 weeks / 12-week baseline, log scale) against the share of
+    its recent demand that was backordered; surging SKUs are coloured and labelled."""
+    data = frame[frame["ratio"].notna() & (frame["ratio"] > 0)]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "ratio:Q", title="Demand ratio: last 4 weeks / 12-week baseline", scale=alt.Scale(type="log")
+        ),
+        y=alt.Y("backorder_ratio:Q", title="Backordered share of recent demand", axis=alt.Axis(format="%")),
+    )
+    points = base.mark_circle(opacity=0.75).encode(
+        size=alt.Size("recent_units:Q", title="units, last 4 weeks", scale=alt.Scale(range=[15, 600])),
+        color=alt.Color(
+            "status:N",
+            title=None,
+            scale=alt.Scale(
+                domain=["surging, outrunning supply", "surging", "steady"],
+                range=["#e45756", "#f58518", "#bab0ac"],
+            ),
+            legend=alt.Legend(orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("sku:N"),
+            alt.Tooltip("product_name:N", title="product"),
+            alt.Tooltip("recent_units:Q", title="units, last 4 weeks", format=","),
+            alt.Tooltip("baseline_weekly_mean:Q", title="baseline units/week", format=".1f"),
+            alt.Tooltip("ratio:Q", format=".2f"),
+            alt.Tooltip("robust_z:Q", title="robust z", format=".1f"),
+            alt.Tooltip("backorder_ratio:Q", title="backordered", format=".0%"),
+        ],
+    )
+    labels = (
+        base.transform_filter(alt.datum.status != "steady")
+        .mark_text(align="left", dx=8, fontSize=11)
+        .encode(text="sku:N")
+    )
+    return alt.layer(points, labels).properties(height=height)
+
+
+def ranked_bars(
+    frame: pd.DataFrame,
+    label: str,
+    values: Mapping[str, str],
+    top: int = 20,
+    title: str | None = None,
+    tooltip: tuple[str, ...] = (),
+    value_format: str = ",.0f",
+    name: str | None = None,
+    color: str | None = None,
+) -> alt.Chart:
+    """The first `top` rows as horizontal bars in the frame's own (ranked) order, labelled by
+    `label` (and `name` beside it); several value columns stack, named by `values` (column ->
+    legend name), and a single one may be coloured by a `color` field."""
+    head = frame.head(top).reset_index(drop=True)
+    head = head.assign(
+        rank=head.index,
+        bar_label=head[label].astype(str) + ("  " + head[name].astype(str) if name else ""),
+    )
+    keep = list(dict.fromkeys(["rank", "bar_label", label, *tooltip, *([color] if color else [])]))
+    long = head.melt(id_vars=keep, value_vars=list(values), var_name="part", value_name="value")
+    long["part"] = long["part"].map(values)
+    if len(values) > 1:
+        colour = alt.Color("part:N", title=None, sort=list(values.values()), legend=alt.Legend(orient="top"))
+    elif color:
+        colour = alt.Color(f"{color}:N", title=None, legend=alt.Legend(orient="top", columns=4))
+    else:
+        colour = alt.value("#4c78a8")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "bar_label:N",
+                title=None,
+                sort=alt.EncodingSortField("rank", order="ascending"),
+                axis=alt.Axis(labelLimit=320, labelOverlap=False),
+            ),
+            x=alt.X(
+                "sum(value):Q",
+                title=title or ", ".join(values.values()),
+                axis=alt.Axis(format=value_format),
+            ),
+            color=colour,
+            tooltip=[
+                alt.Tooltip(f"{label}:N"),
+                *[alt.Tooltip(f"{field}:N") for field in tooltip],
+                alt.Tooltip("part:N", title="measure"),
+                alt.Tooltip("value:Q", format=value_format),
+            ],
+        )
+        .properties(height=alt.Step(24))
+    )

@@ -37,7 +37,7 @@ PAGES = {
     "": 0,
     "backorders": 0,
     "suppliers": 3,
-    "demand_signal": 0,
+    "demand_signal": 5,
     "cancellation_risk": 0,
     "query_library": 0,
     "data": 0,
