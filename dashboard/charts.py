@@ -365,3 +365,220 @@ def ranked_bars(
         )
         .properties(height=alt.Step(24))
     )
+
+
+BACKLOG_FLOWS = {"new": "#f58518", "shipped": "#4c78a8", "canceled": "#e45756"}
+AGE_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
+ETA_FLAGS = {
+    "no replenishment planned": "#7b3294",
+    "promise already missed": "#d62728",
+    "will miss promise": "#f58518",
+    "on track": "#54a24b",
+    "no promise date": "#bab0ac",
+}
+ROOT_CAUSES = {
+    "supplier_late": "#d62728",
+    "demand_spike": "#f58518",
+    "oversold": "#b279a2",
+    "capacity_limited": "#9d755d",
+    "no_replenishment": "#7b3294",
+    "other": "#bab0ac",
+}
+
+
+def _too_many(frame: pd.DataFrame) -> None:
+    if len(frame) > MAX_POINTS:
+        raise TooManyRows(
+            f"{len(frame):,} rows is too many to chart (at most {MAX_POINTS:,}); aggregate in the SQL"
+        )
+
+
+def backlog_area(
+    frame: pd.DataFrame,
+    y: str,
+    title: str,
+    y_format: str = ",.0f",
+    annotations: pd.DataFrame | None = None,
+    height: int = 300,
+) -> alt.Chart | alt.LayerChart:
+    """The open backlog measured at the end of each day or week (`day`), as a shaded line."""
+    _too_many(frame)
+    data = frame.assign(day=pd.to_datetime(frame["day"]))
+    base = alt.Chart(data).encode(
+        x=alt.X("day:T", title=None),
+        y=alt.Y(f"{y}:Q", title=title, axis=alt.Axis(format=y_format)),
+        tooltip=[
+            alt.Tooltip("day:T", title="end of"),
+            alt.Tooltip("open_lines:Q", title="open lines", format=","),
+            alt.Tooltip("open_units:Q", title="open units", format=","),
+            alt.Tooltip("open_value:Q", title="open value", format=",.0f"),
+        ],
+    )
+    chart = alt.layer(
+        base.mark_area(opacity=0.25, color="#4c78a8"),
+        base.mark_line(color="#4c78a8", point=len(data) <= 60),
+    )
+    return annotate(chart, annotations).properties(height=height)
+
+
+def backlog_flows(
+    frame: pd.DataFrame, measure: str = "lines", annotations: pd.DataFrame | None = None, height: int = 300
+) -> alt.Chart | alt.LayerChart:
+    """Weekly backorders opened (up) against those shipped and canceled (down), with the week's
+    net change in the backlog as a black tick; a week the period cuts is faded."""
+    _too_many(frame)
+    data = frame.assign(
+        week=pd.to_datetime(frame["week"]),
+        week_end=pd.to_datetime(frame["week"]) + pd.Timedelta(days=7),
+        partial=frame["days_in_period"] < 7,
+    )
+    columns = {f"{flow}_{measure}": flow for flow in BACKLOG_FLOWS}
+    long = data.melt(
+        id_vars=["week", "week_end", "days_in_period", "partial", f"net_{measure}"],
+        value_vars=list(columns),
+        var_name="flow",
+        value_name="amount",
+    )
+    long["flow"] = long["flow"].map(columns)
+    long["signed"] = long["amount"].where(long["flow"] == "new", -long["amount"])
+    long["order"] = long["flow"].map({flow: i for i, flow in enumerate(BACKLOG_FLOWS)})
+    # Explicit rectangles: a bar with x and x2 would be a horizontal range bar in Vega-Lite.
+    long = long.sort_values(["week", "order"])
+    long["top"] = long.groupby(["week", long["flow"] == "new"])["signed"].cumsum()
+    long["bottom"] = long["top"] - long["signed"]
+    bars = (
+        alt.Chart(long)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("week:T", title="Week"),
+            x2="week_end:T",
+            y=alt.Y(
+                "top:Q", title=f"Backordered {measure}: new (up), closed (down)", axis=alt.Axis(format=",.0f")
+            ),
+            y2="bottom:Q",
+            color=alt.Color(
+                "flow:N",
+                title=None,
+                scale=alt.Scale(domain=list(BACKLOG_FLOWS), range=list(BACKLOG_FLOWS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
+            tooltip=[
+                alt.Tooltip("week:T", title="week of"),
+                alt.Tooltip("days_in_period:Q", title="days in period"),
+                alt.Tooltip("flow:N"),
+                alt.Tooltip("amount:Q", title=measure, format=","),
+                alt.Tooltip(f"net_{measure}:Q", title="net change", format="+,"),
+            ],
+        )
+    )
+    net = (
+        alt.Chart(data.assign(middle=data["week"] + pd.Timedelta(days=3, hours=12)))
+        .mark_tick(color="black", thickness=3, size=14)
+        .encode(
+            x="middle:T",
+            y=f"net_{measure}:Q",
+            tooltip=[
+                alt.Tooltip("week:T", title="week of"),
+                alt.Tooltip(f"net_{measure}:Q", title="net change", format="+,"),
+            ],
+        )
+    )
+    return annotate(alt.layer(bars, net), annotations).properties(height=height)
+
+
+def age_bars(frame: pd.DataFrame, y: str, title: str, y_format: str = ",.0f", height: int = 260) -> alt.Chart:
+    """Open backorders per age bucket, in bucket order, darker as they get older."""
+    _too_many(frame)
+    order = frame.sort_values("bucket_order")["age_bucket"].tolist()
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "age_bucket:N", sort=order, title="Age (days since ordered)", axis=alt.Axis(labelAngle=0)
+            ),
+            y=alt.Y(f"{y}:Q", title=title, axis=alt.Axis(format=y_format)),
+            color=alt.Color(
+                "age_bucket:N", sort=order, scale=alt.Scale(domain=order, range=AGE_COLOURS), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("age_bucket:N", title="age (days)"),
+                alt.Tooltip("open_lines:Q", title="lines", format=","),
+                alt.Tooltip("open_units:Q", title="units", format=","),
+                alt.Tooltip("open_value:Q", title="value", format=",.0f"),
+                alt.Tooltip("share_of_units:Q", title="share of units", format=".0%"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def eta_weeks(frame: pd.DataFrame, height: int = 300) -> alt.Chart:
+    """Open backordered units by the week their ETA falls in, coloured by what it means for the
+    promise to the customer."""
+    _too_many(frame)
+    data = frame.assign(
+        eta_week=pd.to_datetime(frame["eta_week"]),
+        week_end=pd.to_datetime(frame["eta_week"]) + pd.Timedelta(days=7),
+        order=frame["eta_flag"].map({flag: i for i, flag in enumerate(ETA_FLAGS)}),
+    ).sort_values(["eta_week", "order"])
+    data["top"] = data.groupby("eta_week")["open_units"].cumsum()
+    data["bottom"] = data["top"] - data["open_units"]
+    return (
+        alt.Chart(data)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("eta_week:T", title="ETA week (Monday)", axis=alt.Axis(format="%d %b", tickCount="week")),
+            x2="week_end:T",
+            y=alt.Y("top:Q", title="Open backordered units"),
+            y2="bottom:Q",
+            color=alt.Color(
+                "eta_flag:N",
+                title=None,
+                scale=alt.Scale(domain=list(ETA_FLAGS), range=list(ETA_FLAGS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("eta_week:T", title="ETA week of"),
+                alt.Tooltip("eta_flag:N", title="promise"),
+                alt.Tooltip("open_lines:Q", title="lines", format=","),
+                alt.Tooltip("open_units:Q", title="units", format=","),
+                alt.Tooltip("open_value:Q", title="value", format=",.0f"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def labelled_bars(
+    frame: pd.DataFrame,
+    label: str,
+    colours: Mapping[str, str],
+    x: str = "open_units",
+    title: str = "Open units",
+    counted: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars of `x` summed per `label`, in the colours' order and colours. The rows are
+    aggregates already (one per label, or one per SKU with its label); `counted` names them in the
+    tooltip's count (e.g. "SKUs") when there are several per label."""
+    _too_many(frame)
+    present = [name for name in colours if name in set(frame[label])]
+    count = [alt.Tooltip("count():Q", title=counted)] if counted else []
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", sort=present, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X(f"sum({x}):Q", title=title),
+            color=alt.Color(
+                f"{label}:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip(f"{label}:N"),
+                alt.Tooltip(f"sum({x}):Q", title=title.lower(), format=","),
+                *count,
+            ],
+        )
+        .properties(height=alt.Step(28))
+    )

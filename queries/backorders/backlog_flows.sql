@@ -86,6 +86,7 @@ select
     round(coalesce(k.new_value, 0), 2)::double as new_value,
     round(coalesce(k.shipped_value, 0), 2)::double as shipped_value,
     round(coalesce(k.canceled_value, 0), 2)::double as canceled_value,
+    round(coalesce(k.new_value - k.shipped_value - k.canceled_value, 0), 2)::double as net_value,
 from weeks as w
 left join weekly as k using (week)
 order by w.week

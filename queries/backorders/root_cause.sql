@@ -261,9 +261,6 @@ labelled as (
 select
     sku::varchar as sku,
     product_name::varchar as product_name,
-    category::varchar as category,
-    supplier_id::varchar as supplier_id,
-    supplier_name::varchar as supplier_name,
     root_cause::varchar as root_cause,
     case root_cause
         when 'oversold' then printf(
@@ -303,10 +300,13 @@ select
         if(is_demand_spike and root_cause != 'demand_spike', 'demand_spike', null),
         if(is_no_replenishment and root_cause != 'no_replenishment', 'no_replenishment', null)
     )::varchar as also,
-    open_lines::bigint as open_lines,
     open_units::bigint as open_units,
     round(open_value, 2)::double as open_value,
+    open_lines::bigint as open_lines,
     oldest_age_days::integer as oldest_age_days,
+    supplier_name::varchar as supplier_name,
+    category::varchar as category,
+    supplier_id::varchar as supplier_id,
     oversold_units::bigint as oversold_units,
     last_week_units::bigint as last_week_units,
     round(recent_weekly_units, 2)::double as recent_weekly_units,
