@@ -35,7 +35,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # url path -> charts the page must show at least
 PAGES = {
     "": 0,
-    "backorders": 0,
+    "backorders": 8,
     "suppliers": 3,
     "demand_signal": 5,
     "cancellation_risk": 0,
@@ -135,3 +135,16 @@ def test_query_library_chart_renders_and_url_keeps_the_filters(server: str, page
     page.screenshot(path=str(ARTIFACTS / "query-library-chart.png"), full_page=True)
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
     assert "category=Custom" in page.url
+
+
+def test_backorders_drill_down_link_reproduces_the_sku_and_filters(server: str, page) -> None:
+    page.goto(f"{server}/backorders?sku=SKU0294&channel=web&end=2026-10-25")
+    settle(page)
+    caption = page.get_by_text("backordered lines open at the end of 25 Oct 2026")
+    assert caption.count() == 1
+    caption.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "backorders-drill-down.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    for part in ("sku=SKU0294", "channel=web", "end=2026-10-25"):
+        assert part in page.url
