@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, catalog, charts, notes
+from dashboard import cache, catalog, charts, review
 from dashboard.filters import Filters
 
 
@@ -63,17 +63,8 @@ def load(query: catalog.Query, filters: Filters, values: dict[str, Any] | None =
 
 
 def annotations(start: Any, end: Any, filters: Filters | None = None) -> pd.DataFrame:
-    """Events (from queries/events.sql) and managers' notes overlapping [start, end], for time charts.
-    A warehouse built before the events table existed simply has none."""
-    scope = filters.values() if filters else {}
-    values = {**scope, "start": pd.Timestamp(start).date(), "end": pd.Timestamp(end).date()}
-    try:
-        events = cache.run(catalog.find("events"), values)
-    except catalog.QueryError:
-        events = notes.as_annotations([])
-    written = notes.as_annotations(notes.between(values["start"], values["end"]))
-    parts = [part for part in (events, written) if not part.empty]
-    return charts.clip(pd.concat(parts, ignore_index=True) if parts else written, start, end)
+    scope = {k: v for k, v in (filters.values() if filters else {}).items() if k not in ("start", "end")}
+    return review.annotations(cache.runner(), start, end, scope)
 
 
 def chart_annotations(
