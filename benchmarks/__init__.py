@@ -1,0 +1,1 @@
+"""Scale and speed: sample warehouses of millions of lines, pages cold and warm, pandas, the floor."""
