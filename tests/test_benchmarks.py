@@ -1,0 +1,75 @@
+"""A smoke run of the benchmark at a tiny size: every step runs and the report holds together (no timings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import baselines, pages, run
+
+LINES = 3000
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("bench")
+    out = root / "report.json"
+    run.main(["--lines", str(LINES), "--runs", "1", "--root", str(root), "--out", str(out)])
+    return {**json.loads(out.read_text()), "root": str(root)}
+
+
+def test_report_has_machine_targets_and_one_size(report: dict) -> None:
+    assert report["machine"]["cores"] >= 1
+    assert report["targets"] == run.TARGETS
+    [size] = report["sizes"]
+    assert size["lines"] == LINES
+    build = size["build"]
+    assert build["order_lines"] > 0
+    assert build["warehouse_bytes"] > 0 and build["parquet_bytes"] > 0
+    assert Path(build["folder"]).parent == Path(report["root"])
+    assert size["app_rss_mb"] > 0
+
+
+def test_every_page_is_measured_with_its_floor(report: dict) -> None:
+    [size] = report["sizes"]
+    assert list(size["pages"]) == list(pages.PAGES)
+    for page, entry in size["pages"].items():
+        ours = entry["ours"]
+        assert ours["queries"], page
+        assert ours["cold_s"] > 0 and ours["warm_s"] > 0, page
+        assert len(ours["warm_runs"]) == 1, page
+        assert entry["floor"]["sql"], page
+        assert entry["floor"]["warm_s"] >= 0, page
+        assert "floor_ratio_warm" in entry["ratios"], page
+
+
+def test_pandas_baselines_were_checked_equal_to_our_queries(report: dict) -> None:
+    [size] = report["sizes"]
+    checked = {}
+    for entry in size["pages"].values():
+        for name, baseline in entry.get("pandas", {}).get("baselines", {}).items():
+            checked[name] = baseline
+    assert set(checked) == {b.name for b in baselines.BASELINES}
+    for name, baseline in checked.items():
+        assert baseline["equal"], (name, baseline["problems"])
+        assert baseline["rows"] > 0, name
+        assert "warm_s" in baseline, name
+
+
+def test_verdict_judges_every_target(report: dict) -> None:
+    [size] = report["sizes"]
+    verdict = size["verdict"]
+    assert "generation seconds" in verdict and "app peak memory MB" in verdict
+    for page in pages.PAGES:
+        assert f"{page}: warm seconds" in verdict
+        assert f"{page}: cold seconds" in verdict
+    for check in verdict.values():
+        assert set(check) == {"value", "target", "met"}
+        assert isinstance(check["met"], bool)
+
+
+def test_benchmark_data_stays_out_of_the_repository() -> None:
+    ignored = (Path(__file__).parent.parent / ".gitignore").read_text().splitlines()
+    assert "/benchmarks/data/" in ignored
