@@ -31,7 +31,13 @@ TABLES: tuple[str, ...] = (
 # Derived views stored as tables when a warehouse is built, from the same SQL files: pages read
 # them dozens of times per visit, and recomputing their joins and FIFO windows on every read
 # cost seconds per page at 10 million order lines (README, Performance). A load rebuilds them.
-MATERIALIZED: tuple[str, ...] = ("backorder_eta", "backorder_lines", "daily_backlog", "po_lines")
+MATERIALIZED: tuple[str, ...] = (
+    "backorder_eta",
+    "backorder_lines",
+    "daily_backlog",
+    "daily_demand",
+    "po_lines",
+)
 
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")

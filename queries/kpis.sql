@@ -21,17 +21,17 @@ meta as (
 
 lines as (
     select
-        l.qty,
-        l.backordered_qty,
-        o.ordered_at::date as ordered_date,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        d.lines,
+        d.backordered_lines,
+        d.units,
+        d.backordered_units,
+    from daily_demand as d
     left join products as p using (sku)
     where
-        o.ordered_at::date between $start and $end
+        d.day between $start and $end
         and ($category is null or p.category = $category)
         and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or o.channel = $channel)
+        and ($channel is null or d.channel = $channel)
 ),
 
 backorders as (
@@ -45,10 +45,10 @@ backorders as (
 
 ordered as (
     select
-        count(*) as lines_ordered,
-        count(*) filter (where backordered_qty > 0) as backordered_lines,
-        coalesce(sum(qty), 0) as units_ordered,
-        coalesce(sum(backordered_qty), 0) as backordered_units,
+        coalesce(sum(lines), 0) as lines_ordered,
+        coalesce(sum(backordered_lines), 0) as backordered_lines,
+        coalesce(sum(units), 0) as units_ordered,
+        coalesce(sum(backordered_units), 0) as backordered_units,
     from lines
 ),
 

@@ -18,28 +18,29 @@ with
 
 lines as (
     select
-        date_trunc('week', o.ordered_at)::date as week,
-        coalesce(o.channel, '(none)') as channel,
-        l.qty,
-        l.backordered_qty,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        date_trunc('week', d.day)::date as week,
+        coalesce(d.channel, '(none)') as channel,
+        d.lines,
+        d.backordered_lines,
+        d.units,
+        d.backordered_units,
+    from daily_demand as d
     left join products as p using (sku)
     where
-        o.ordered_at::date between $start and $end
+        d.day between $start and $end
         and ($category is null or p.category = $category)
         and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or o.channel = $channel)
+        and ($channel is null or d.channel = $channel)
 ),
 
 weekly as (
     select
         week,
         if(grouping(channel) = 1, 'All channels', channel) as channel,
-        count(*) as lines_ordered,
-        count(*) filter (where backordered_qty > 0) as backordered_lines,
-        sum(qty) as units_ordered,
-        sum(backordered_qty) as backordered_units,
+        sum(lines) as lines_ordered,
+        sum(backordered_lines) as backordered_lines,
+        sum(units) as units_ordered,
+        sum(backordered_units) as backordered_units,
     from lines
     group by grouping sets ((week, channel), (week))
     having grouping(channel) = 0 or $channel is null

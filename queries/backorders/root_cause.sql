@@ -122,17 +122,16 @@ sku_backlog as (
 
 demand as (
     select
-        l.sku,
-        coalesce(sum(l.qty) filter (where o.ordered_at::date > $end - c.recent_days), 0) as recent_units,
-        coalesce(sum(l.qty) filter (where o.ordered_at::date > $end - c.last_week_days), 0) as last_week_units,
-        coalesce(sum(l.qty) filter (where o.ordered_at::date <= $end - c.recent_days), 0) as baseline_units,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        d.sku,
+        coalesce(sum(d.units) filter (where d.day > $end - c.recent_days), 0) as recent_units,
+        coalesce(sum(d.units) filter (where d.day > $end - c.last_week_days), 0) as last_week_units,
+        coalesce(sum(d.units) filter (where d.day <= $end - c.recent_days), 0) as baseline_units,
+    from daily_demand as d
     cross join constants as c
     where
-        o.ordered_at::date > $end - c.recent_days - c.baseline_days
-        and o.ordered_at::date <= $end
-    group by l.sku
+        d.day > $end - c.recent_days - c.baseline_days
+        and d.day <= $end
+    group by d.sku
 ),
 
 maker_demand as (

@@ -21,17 +21,31 @@ with
 
 lines as (
     select
-        l.sku,
-        l.qty,
-        l.backordered_qty,
-        l.canceled_at,
-        o.ordered_at::date as ordered_date,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        d.sku,
+        d.day as ordered_date,
+        d.lines,
+        d.units as qty,
+        d.backordered_units as backordered_qty,
+        0 as lost_units,
+    from daily_demand as d
     where
-        o.ordered_at::date between $start and $end
-        and ($channel is null or o.channel = $channel)
-        and ($sku is null or l.sku = $sku)
+        d.day between $start and $end
+        and ($channel is null or d.channel = $channel)
+        and ($sku is null or d.sku = $sku)
+    union all
+    select
+        b.sku,
+        b.ordered_date,
+        0 as lines,
+        0 as qty,
+        0 as backordered_qty,
+        b.backordered_qty as lost_units,
+    from backorder_lines as b
+    where
+        b.ordered_date between $start and $end
+        and b.canceled_at::date <= $end
+        and ($channel is null or b.channel = $channel)
+        and ($sku is null or b.sku = $sku)
 ),
 
 products_in_scope as (
@@ -48,11 +62,9 @@ weekly as (
         p.category,
         sum(lines.qty) as demand_units,
         sum(lines.qty - lines.backordered_qty) as from_stock_units,
-        sum(lines.backordered_qty) filter (
-            where lines.canceled_at is null or lines.canceled_at::date > $end
-        ) as backordered_units,
-        sum(lines.backordered_qty) filter (where lines.canceled_at::date <= $end) as lost_units,
-        count(*) as lines_ordered,
+        sum(lines.backordered_qty) - sum(lines.lost_units) as backordered_units,
+        sum(lines.lost_units) as lost_units,
+        sum(lines.lines) as lines_ordered,
     from lines
     inner join products_in_scope as p using (sku)
     group by all

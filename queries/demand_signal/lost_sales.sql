@@ -64,17 +64,16 @@ stock_days as (
     group by sku
 ),
 
-daily_demand as (
+demand_by_day as (
     select
-        l.sku,
-        o.ordered_at::date as day,
-        sum(l.qty) as units,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        d.sku,
+        d.day,
+        sum(d.units) as units,
+    from daily_demand as d
     inner join products_in_scope using (sku)
     where
-        o.ordered_at::date between $start and $end
-        and ($channel is null or o.channel = $channel)
+        d.day between $start and $end
+        and ($channel is null or d.channel = $channel)
     group by all
 ),
 
@@ -83,7 +82,7 @@ demand_by_stock as (
         d.sku,
         sum(d.units) filter (where s.available > 0) as in_stock_units,
         sum(d.units) filter (where s.available <= 0) as ordered_while_out_units,
-    from daily_demand as d
+    from demand_by_day as d
     asof inner join snapshots as s
         on d.sku = s.sku and d.day >= s.snapshot_date
     group by d.sku

@@ -65,15 +65,14 @@ products_in_scope as (
         and ($supplier is null or supplier_id = $supplier)
 ),
 
-daily_demand as (
+demand_by_day as (
     select
-        l.sku,
-        o.ordered_at::date as day,
-        sum(l.qty) as units,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        d.sku,
+        d.day,
+        sum(d.units) as units,
+    from daily_demand as d
     inner join products_in_scope using (sku)
-    where o.ordered_at::date between $start and $end
+    where d.day between $start and $end
     group by all
 ),
 
@@ -87,7 +86,7 @@ demand as (
             / nullif(any_value(period.days) - 1, 0),
             0
         )) as daily_sd,
-    from daily_demand as d
+    from demand_by_day as d
     cross join period
     group by d.sku
 ),

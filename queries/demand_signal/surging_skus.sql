@@ -33,17 +33,16 @@ thresholds as (
 
 lines as (
     select
-        l.sku,
-        l.qty,
-        l.backordered_qty,
-        ($end::date - o.ordered_at::date) // 7 as weeks_back,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        d.sku,
+        d.units as qty,
+        d.backordered_units as backordered_qty,
+        ($end::date - d.day) // 7 as weeks_back,
+    from daily_demand as d
     cross join thresholds as t
     where
-        o.ordered_at::date <= $end
-        and o.ordered_at::date > $end::date - 7 * (t.recent_weeks + t.baseline_weeks)
-        and ($channel is null or o.channel = $channel)
+        d.day <= $end
+        and d.day > $end::date - 7 * (t.recent_weeks + t.baseline_weeks)
+        and ($channel is null or d.channel = $channel)
 ),
 
 products_in_scope as (

@@ -30,17 +30,18 @@ periods as (
 
 lines as (
     select
-        date_trunc('week', o.ordered_at)::date as week_start,
-        l.qty,
-        l.backordered_qty,
-    from order_lines as l
-    inner join orders as o using (order_id)
+        date_trunc('week', d.day)::date as week_start,
+        d.lines,
+        d.backordered_lines,
+        d.units,
+        d.backordered_units,
+    from daily_demand as d
     left join products as p using (sku)
     where
-        o.ordered_at::date between (select min(week_start) from periods) and (select max(week_end) from periods)
+        d.day between (select min(week_start) from periods) and (select max(week_end) from periods)
         and ($category is null or p.category = $category)
         and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or o.channel = $channel)
+        and ($channel is null or d.channel = $channel)
 ),
 
 backorders as (
@@ -56,10 +57,10 @@ backorders as (
 ordered as (
     select
         week_start,
-        count(*) as lines_ordered,
-        count(*) filter (where backordered_qty > 0) as backordered_lines,
-        sum(qty) as units_ordered,
-        sum(backordered_qty) as backordered_units,
+        sum(lines) as lines_ordered,
+        sum(backordered_lines) as backordered_lines,
+        sum(units) as units_ordered,
+        sum(backordered_units) as backordered_units,
     from lines
     group by week_start
 ),
