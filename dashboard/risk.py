@@ -1,0 +1,398 @@
+"""Cancellation-risk model: fit on closed backorders, backtest, explain, score the open lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import streamlit as st
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
+
+from dashboard import catalog, warehouse
+
+QUERY = "risk_features"
+# Too little history to learn from: the page says so instead of showing a score.
+MIN_TRAIN_LINES = 200
+MIN_CANCELED_LINES = 20
+DECILES = 10
+# The backtest's default: fit on the lines closed 16 weeks before the as-of date and score those
+# open then or backordered in the 8 weeks after, so nearly every scored line has an outcome.
+BACKTEST_CUTOFF_WEEKS = 16
+BACKTEST_HORIZON_DAYS = 56
+CATEGORICAL = ("channel", "segment", "category")
+SCOPE = ("category", "supplier", "channel")
+
+# The model's inputs, grouped into the factors an explanation names; each group lists the
+# query columns it is computed from, so resetting a factor resets all of its inputs together.
+FACTORS: dict[str, tuple[str, ...]] = {
+    "waiting": ("days_waited",),
+    "promise": ("days_to_promise",),
+    "supply": (
+        "eta_days",
+        "po_overdue_days",
+        "supply_overdue_days",
+        "supplier_recent_delay_days",
+        "queue_units",
+        "queue_head_days",
+        "free_stock",
+    ),
+    "channel": ("channel",),
+    "segment": ("segment",),
+    "value": ("value",),
+    "customer": ("customer_cancellations", "customer_backorders_closed"),
+    "product": ("category", "made_to_order"),
+}
+
+
+class NotEnoughHistory(ValueError):
+    """The warehouse has too few closed backorders (or cancellations) before the cut-off to fit on."""
+
+
+def _number(rows: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(rows[column], errors="coerce").astype(float).to_numpy()
+
+
+def inputs(rows: pd.DataFrame) -> pd.DataFrame:
+    """The model's input matrix from the query's columns (no outcome column is read here)."""
+    to_promise = _number(rows, "days_to_promise")
+    eta_days = _number(rows, "eta_days")
+    cancellations = _number(rows, "customer_cancellations")
+    frame = pd.DataFrame(
+        {
+            "days_waited": _number(rows, "days_waited"),
+            "days_to_promise": to_promise,
+            "promise_missed": (to_promise < 0).astype(float),
+            "no_promise": np.isnan(to_promise).astype(float),
+            "eta_days": eta_days,
+            "no_eta": np.isnan(eta_days).astype(float),
+            "eta_after_promise": (eta_days > to_promise).astype(float),
+            "po_overdue_days": _number(rows, "po_overdue_days"),
+            "supply_overdue_days": _number(rows, "supply_overdue_days"),
+            "supplier_recent_delay_days": _number(rows, "supplier_recent_delay_days"),
+            "queue_head_days": _number(rows, "queue_head_days"),
+            "stock_covers": (_number(rows, "free_stock") >= _number(rows, "queue_units")).astype(float),
+            "log_value": np.log1p(np.clip(_number(rows, "value"), 0, None)),
+            "made_to_order": rows["made_to_order"].fillna(False).astype(bool).astype(float).to_numpy(),
+            "customer_cancellations": cancellations,
+            "customer_backorders_closed": _number(rows, "customer_backorders_closed"),
+            "customer_cancel_share": np.clip(
+                cancellations / np.maximum(_number(rows, "customer_backorders_closed"), 1), 0, 1
+            ),
+        },
+        index=rows.index,
+    )
+    for name in CATEGORICAL:
+        frame[name] = rows[name].astype(str)
+    return frame
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted model with what it was fitted on and the typical line its explanations compare with."""
+
+    estimator: HistGradientBoostingClassifier
+    cutoff: dt.date
+    levels: Mapping[str, tuple[str, ...]]
+    baseline: Mapping[str, Any]
+    train_rows: int
+    train_lines: int
+    canceled_lines: int
+    train_cancel_rate: float
+
+    def matrix(self, rows: pd.DataFrame) -> pd.DataFrame:
+        frame = inputs(rows)
+        for name in CATEGORICAL:
+            frame[name] = pd.Categorical(frame[name], categories=list(self.levels[name]))
+        return frame
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        if rows.empty:
+            return np.zeros(0)
+        with threadpool_limits(1):
+            return self.estimator.predict_proba(self.matrix(rows))[:, 1]
+
+
+def _baseline(train: pd.DataFrame) -> dict[str, Any]:
+    """A typical waiting line: the median of each numeric input and the most common value of the
+    others over the training rows; 'no ETA' or 'no promise' when that is the usual state."""
+    typical: dict[str, Any] = {}
+    for columns in FACTORS.values():
+        for column in columns:
+            values = train[column]
+            numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+            if not numeric:
+                typical[column] = values.mode(dropna=False).iloc[0]
+            elif values.isna().mean() > 0.5:
+                typical[column] = np.nan
+            else:
+                typical[column] = float(values.median())
+    return typical
+
+
+def fit(train: pd.DataFrame, cutoff: dt.date) -> Model:
+    """Gradient boosting on the training rows (one per line and day it was open, label: canceled)."""
+    lines = train.drop_duplicates(["order_id", "line_no"])
+    canceled = int(lines["canceled"].sum())
+    if len(lines) < MIN_TRAIN_LINES or canceled < MIN_CANCELED_LINES:
+        raise NotEnoughHistory(
+            f"the risk model needs at least {MIN_TRAIN_LINES} closed backordered lines with "
+            f"{MIN_CANCELED_LINES} cancellations before {cutoff:%Y-%m-%d}; the warehouse has "
+            f"{len(lines)} with {canceled}"
+        )
+    levels = {name: tuple(sorted(train[name].astype(str).unique())) for name in CATEGORICAL}
+    model = Model(
+        estimator=HistGradientBoostingClassifier(
+            categorical_features="from_dtype",
+            max_iter=100,
+            learning_rate=0.1,
+            min_samples_leaf=300,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=0,
+        ),
+        cutoff=cutoff,
+        levels=levels,
+        baseline=_baseline(train),
+        train_rows=len(train),
+        train_lines=len(lines),
+        canceled_lines=canceled,
+        train_cancel_rate=float(train["canceled"].mean()),
+    )
+    with threadpool_limits(1):
+        # One thread: OpenMP threads spin badly when other processes share the CPUs.
+        model.estimator.fit(model.matrix(train), train["canceled"].astype(int))
+    return model
+
+
+def _whole(values: pd.Series) -> pd.Series:
+    return values.round().astype("Int64").astype(str)
+
+
+def _describe(factor: str, rows: pd.DataFrame) -> pd.Series:
+    """What each line looks like on one factor, in words."""
+    if factor == "waiting":
+        return "waited " + _whole(rows["days_waited"]) + " days"
+    if factor == "promise":
+        to_promise = pd.to_numeric(rows["days_to_promise"], errors="coerce")
+        late_eta = pd.to_numeric(rows["eta_days"], errors="coerce") - to_promise
+        text = "promised in " + _whole(to_promise) + " days"
+        text = text.mask(late_eta > 0, "ETA " + _whole(late_eta) + " days after the promise")
+        text = text.mask(to_promise < 0, "promise missed " + _whole(-to_promise) + " days ago")
+        return text.mask(to_promise.isna(), "no promised date")
+    if factor == "supply":
+        eta_days = pd.to_numeric(rows["eta_days"], errors="coerce")
+        overdue = pd.to_numeric(rows["supply_overdue_days"], errors="coerce").fillna(0)
+        text = ("ETA in " + _whole(eta_days) + " days").mask(eta_days == 0, "ETA today")
+        text = text.mask(overdue > 0, "supplier PO " + _whole(overdue) + " days overdue")
+        return text.mask(eta_days.isna(), "no ETA: no open PO covers it")
+    if factor == "channel":
+        return rows["channel"].astype(str) + " channel"
+    if factor == "segment":
+        return rows["segment"].astype(str) + " customer"
+    if factor == "value":
+        return "value " + rows["value"].map("{:,.0f}".format)
+    if factor == "customer":
+        closed = pd.to_numeric(rows["customer_backorders_closed"], errors="coerce")
+        canceled = pd.to_numeric(rows["customer_cancellations"], errors="coerce")
+        text = "customer canceled " + _whole(canceled) + " of " + _whole(closed) + " earlier backorders"
+        return text.mask((closed == 0) & (canceled == 0), "customer's first backorder")
+    made = rows["made_to_order"].fillna(False).astype(bool)
+    return rows["category"].astype(str) + np.where(made, " (made to order)", "")
+
+
+def explain(model: Model, rows: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """Per line, how much each factor raises its risk: the predicted risk minus the risk with that
+    factor's inputs reset to a typical line's. An approximation: factors interact, so the
+    effects do not add up to the risk. Returns one column per factor (effect on the risk) plus
+    the `top` factors that raise the risk most, in words with their effect in percentage points."""
+    effects = pd.DataFrame(index=rows.index)
+    names = list(FACTORS)
+    if rows.empty:
+        for factor in names:
+            effects[f"effect_{factor}"] = pd.Series(dtype=float)
+        for rank in range(1, top + 1):
+            effects[f"factor_{rank}"] = pd.Series(dtype=str)
+        return effects
+    risk = model.predict(rows)
+    for factor, columns in FACTORS.items():
+        reset = rows.copy()
+        for column in columns:
+            reset[column] = model.baseline[column]
+        effects[f"effect_{factor}"] = risk - model.predict(reset)
+    named = effects.to_numpy()
+    words = np.column_stack([_describe(factor, rows).to_numpy(dtype=object) for factor in names])
+    order = np.argsort(-named, axis=1, kind="stable")[:, :top]
+    picked = np.arange(len(rows))[:, None]
+    for rank in range(top):
+        effect = named[picked[:, 0], order[:, rank]]
+        text = words[picked[:, 0], order[:, rank]]
+        points = np.char.mod("%.0f", effect * 100)
+        described = np.char.add(np.char.add(text.astype(str), " (+"), np.char.add(points, " pts)"))
+        effects[f"factor_{rank + 1}"] = np.where(effect >= 0.005, described, "")
+    return effects
+
+
+def score(model: Model, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with risk, expected loss (value x risk) and the factors that raise the risk most,
+    ranked by expected loss."""
+    scored = rows.copy()
+    scored["risk"] = model.predict(rows)
+    scored["expected_loss"] = scored["value"] * scored["risk"]
+    scored = pd.concat([scored, explain(model, rows)], axis=1)
+    return scored.sort_values(["expected_loss", "risk"], ascending=False, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """How the model fitted at a cut-off did on the lines it would then have scored."""
+
+    cutoff: dt.date
+    through: dt.date
+    train_lines: int
+    scored_lines: int
+    still_open: int
+    canceled: int
+    auc: float | None
+    brier: float | None
+    calibration_error: float | None
+    calibration: pd.DataFrame = field(repr=False)
+    lines: pd.DataFrame = field(repr=False)
+
+
+def first_seen(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each line once, on the first evening it was open in the window: the lines open at the
+    cut-off as of the cut-off, later backorders as of the evening of their order day."""
+    return rows.sort_values("day", kind="stable").drop_duplicates(["order_id", "line_no"], ignore_index=True)
+
+
+def calibration(risk: np.ndarray, canceled: np.ndarray, bins: int = DECILES) -> pd.DataFrame:
+    """Predicted against observed cancellation rate by decile of predicted risk."""
+    if len(risk) == 0:
+        return pd.DataFrame(columns=["decile", "lines", "predicted", "observed"])
+    rank = pd.Series(risk).rank(method="first").to_numpy()
+    decile = np.minimum((rank - 1) * bins // len(risk), bins - 1).astype(int) + 1
+    frame = pd.DataFrame({"decile": decile, "risk": risk, "canceled": canceled.astype(float)})
+    table = frame.groupby("decile").agg(
+        lines=("risk", "size"), predicted=("risk", "mean"), observed=("canceled", "mean")
+    )
+    return table.reset_index()
+
+
+def evaluate(model: Model, rows: pd.DataFrame, through: dt.date) -> Backtest:
+    """Score each line of the window once and compare with how it ended; lines still open at
+    the warehouse's as-of date have no outcome yet and are left out (counted)."""
+    lines = first_seen(rows)
+    done = lines[lines["outcome"] != "open"].copy()
+    done["risk"] = model.predict(done)
+    truth = done["canceled"].astype(int).to_numpy()
+    risk = done["risk"].to_numpy()
+    both = 0 < truth.sum() < len(truth)
+    table = calibration(risk, truth)
+    return Backtest(
+        cutoff=model.cutoff,
+        through=through,
+        train_lines=model.train_lines,
+        scored_lines=len(done),
+        still_open=int((lines["outcome"] == "open").sum()),
+        canceled=int(truth.sum()),
+        auc=float(roc_auc_score(truth, risk)) if both else None,
+        brier=float(brier_score_loss(truth, risk)) if len(done) else None,
+        calibration_error=float((table["predicted"] - table["observed"]).abs().mean()) if len(done) else None,
+        calibration=table,
+        lines=done,
+    )
+
+
+def features(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    cutoff: dt.date,
+    horizon_days: int = 0,
+    scope: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Rows of the features query (queries/cancellation_risk/risk_features.sql)."""
+    query = catalog.find(QUERY)
+    values = {**(scope or {}), "rows": rows, "cutoff": cutoff, "horizon_days": horizon_days}
+    return catalog.run(con, query, catalog.bind(query, values, catalog.as_of(con)))
+
+
+def identity(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+    """The warehouse file behind a connection and its version (mtime), for cache keys."""
+    cursor = con.cursor()
+    try:
+        path = cursor.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]
+    finally:
+        cursor.close()
+    return str(path), warehouse.version(Path(path))
+
+
+@st.cache_resource(max_entries=6, ttl=3600, show_spinner=False)
+def _model(_con: duckdb.DuckDBPyConnection, path: str, version: int, text: str, cutoff: dt.date) -> Model:
+    """Fitted once per warehouse version, features query text and cut-off."""
+    return fit(features(_con, "train", cutoff), cutoff)
+
+
+def model(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> Model:
+    """The model fitted on the lines closed on or before the cut-off (cached)."""
+    return _model(con, *identity(con), catalog.find(QUERY).text, cutoff)
+
+
+def _scope_key(scope: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, (scope or {}).get(name)) for name in SCOPE)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _backtest(
+    _con: duckdb.DuckDBPyConnection,
+    path: str,
+    version: int,
+    text: str,
+    cutoff: dt.date,
+    through: dt.date,
+    scope: tuple[tuple[str, Any], ...],
+) -> Backtest:
+    fitted = _model(_con, path, version, text, cutoff)
+    rows = features(_con, "score", cutoff, (through - cutoff).days, dict(scope))
+    return evaluate(fitted, rows, through)
+
+
+def backtest(
+    con: duckdb.DuckDBPyConnection,
+    cutoff: dt.date,
+    through: dt.date,
+    scope: Mapping[str, Any] | None = None,
+) -> Backtest:
+    """Fit on the lines closed on or before the cut-off; score every line open at the cut-off or
+    backordered after it up to `through`, once; compare with how each ended."""
+    return _backtest(con, *identity(con), catalog.find(QUERY).text, cutoff, through, _scope_key(scope))
+
+
+def score_open_lines(
+    con: duckdb.DuckDBPyConnection, end: dt.date | None = None, scope: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Every backordered line open at the end of `end` (default: the as-of date), scored by the
+    model fitted on the lines closed by then, ranked by expected loss."""
+    end = min(end or catalog.as_of(con), catalog.as_of(con))
+    fitted = model(con, end)
+    return score(fitted, features(con, "score", end, 0, scope))
+
+
+def revenue_at_risk(
+    con: duckdb.DuckDBPyConnection, end: dt.date | None = None, scope: Mapping[str, Any] | None = None
+) -> float | None:
+    """Sum of value x risk over the backordered lines open at the end of `end`; None when the
+    warehouse has too little history to fit the model on."""
+    try:
+        return float(score_open_lines(con, end, scope)["expected_loss"].sum())
+    except NotEnoughHistory:
+        return None

@@ -1,0 +1,310 @@
+/*
+title: Risk model inputs
+description: >
+  One row per backordered line and snapshot day on which the line was open at the end
+  of the day, with its features as they stood that evening (nothing from later on).
+  rows = train: every open day of the lines closed on or before the cut-off, labelled
+  canceled or not (the outcome is known at the cut-off). rows = score: the lines open
+  at the end of each day from the cut-off to horizon_days later (never past the as-of
+  date), with how they ended as known today (open when still waiting); the sidebar's
+  category, supplier and channel apply to these rows only, never to the training rows.
+  Features: days waited, days to or past the promised date (no promise is its own
+  state), the expected remaining wait (the FIFO ETA of the Backorders page recomputed
+  for that day: open PO quantity applied oldest order first, expected receipt =
+  promised date + the supplier's median delay over PO lines received by then, never
+  earlier; no ETA when no open PO covers the line), whether the ETA is later than the
+  promise, free stock of the SKU that evening, channel, segment, category,
+  made-to-order, line value and the customer's cancellations and closed backorders so
+  far. The model itself (dashboard/risk.py) is fitted on the train rows.
+params:
+  cutoff: {type: date, default: as_of, label: Cut-off, help: Training rows closed on or before this day; score rows from it}
+  horizon_days: {type: int, default: 0, label: Score days after the cut-off, help: 0 scores the lines open at the cut-off only}
+  rows: {type: choice, options: [score, train], default: score, label: Rows}
+  category: {type: choice, from: products.category, optional: true}
+  supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+  channel: {type: choice, from: orders.channel, optional: true}
+*/
+with
+
+settings as (
+    select
+        28 as recent_days, -- a supplier's recent delay: median over PO lines received in this many days
+        60000 as train_rows_max, -- a larger training set is thinned to about this many rows, at random
+),
+
+meta as (
+    select as_of from warehouse_meta
+),
+
+backorders as (
+    select * from backorder_lines
+),
+
+purchase_lines as (
+    select * from purchase_orders
+),
+
+snapshots as (
+    select * from inventory_snapshots
+),
+
+customer_lines as (
+    select
+        o.customer_id,
+        l.backordered_qty,
+        l.shipped_at,
+        l.canceled_at,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    where o.customer_id is not null and (l.shipped_at is not null or l.canceled_at is not null)
+),
+
+days_needed as (
+    -- train rows: every day before the cut-off; score rows: the cut-off and the horizon after it
+    select
+        if($rows = 'train', date '0001-01-01', $cutoff::date) as first_day,
+        if(
+            $rows = 'train',
+            $cutoff::date - 1,
+            least($cutoff::date + greatest($horizon_days, 0), meta.as_of)
+        ) as last_day,
+    from meta
+),
+
+open_days as (
+    -- a line is open at the end of day d when ordered on or before d and not closed by d
+    select
+        b.order_id,
+        b.line_no,
+        b.sku,
+        b.ordered_at,
+        b.ordered_date,
+        b.closed_date,
+        b.backordered_qty,
+        unnest(generate_series(
+            greatest(b.ordered_date, n.first_day),
+            least(coalesce(b.closed_date - 1, meta.as_of), n.last_day),
+            interval 1 day
+        ))::date as day,
+    from backorders as b
+    cross join days_needed as n
+    cross join meta
+),
+
+queue as (
+    select
+        *,
+        sum(backordered_qty) over (
+            partition by sku, day
+            order by ordered_at, order_id, line_no
+            rows unbounded preceding
+        ) as cum_units,
+        day - min(ordered_date) over (partition by sku, day) as queue_head_days,
+    from open_days
+),
+
+supplier_delay_history as (
+    -- the supplier's median delay over PO lines received on or before each receipt day
+    select distinct
+        supplier_id,
+        received_at as day,
+        median(received_at - promised_date) over (
+            partition by supplier_id
+            order by received_at
+            range between unbounded preceding and current row
+        ) as median_delay_days,
+        median(received_at - promised_date) over (
+            partition by supplier_id
+            order by received_at
+            range between interval (recent_days - 1) day preceding and current row
+        ) as recent_delay_days,
+    from purchase_lines
+    cross join settings
+    where received_at is not null
+),
+
+open_po_days as (
+    select
+        po.po_id,
+        po.po_line,
+        po.supplier_id,
+        po.sku,
+        po.qty,
+        po.promised_date,
+        unnest(generate_series(
+            greatest(po.ordered_at, n.first_day),
+            least(coalesce(po.received_at - 1, meta.as_of), n.last_day),
+            interval 1 day
+        ))::date as day,
+    from purchase_lines as po
+    cross join days_needed as n
+    cross join meta
+),
+
+po_expected as (
+    select
+        p.*,
+        p.promised_date + greatest(ceil(coalesce(d.median_delay_days, 0)), 0)::integer as expected_receipt,
+        d.recent_delay_days,
+    from open_po_days as p
+    asof left join supplier_delay_history as d
+        on p.supplier_id = d.supplier_id and p.day >= d.day
+),
+
+po_supply as (
+    select
+        sku,
+        day,
+        expected_receipt,
+        sum(qty) over (
+            partition by sku, day
+            order by expected_receipt, promised_date, po_id, po_line
+            rows unbounded preceding
+        ) as cum_qty,
+    from po_expected
+),
+
+sku_supply as (
+    -- how late the SKU's most overdue open PO line already is, and its supplier's recent delay
+    select
+        sku,
+        day,
+        greatest(max(day - expected_receipt), 0) as supply_overdue_days,
+        max(recent_delay_days) as supplier_recent_delay_days,
+    from po_expected
+    group by sku, day
+),
+
+eta as (
+    select
+        q.order_id,
+        q.line_no,
+        q.day,
+        q.cum_units,
+        q.queue_head_days,
+        greatest(s.expected_receipt, q.day) as eta,
+        greatest(q.day - s.expected_receipt, 0) as po_overdue_days,
+    from queue as q
+    asof left join po_supply as s
+        on q.sku = s.sku and q.day = s.day and q.cum_units <= s.cum_qty
+),
+
+customer_events as (
+    select
+        customer_id,
+        coalesce(canceled_at, shipped_at)::date as day,
+        count(*) filter (where canceled_at is not null) as cancellations,
+        count(*) filter (where backordered_qty > 0) as backorders_closed,
+    from customer_lines
+    group by all
+),
+
+customer_history as (
+    select
+        customer_id,
+        day,
+        sum(cancellations) over running as cancellations,
+        sum(backorders_closed) over running as backorders_closed,
+    from customer_events
+    window running as (partition by customer_id order by day rows unbounded preceding)
+),
+
+features as (
+    select
+        e.day,
+        b.order_id,
+        b.line_no,
+        b.customer_id,
+        b.sku,
+        b.product_name,
+        b.category,
+        b.supplier_id,
+        coalesce(b.made_to_order, false) as made_to_order,
+        coalesce(b.channel, 'unknown') as channel,
+        coalesce(b.segment, 'unknown') as segment,
+        b.ordered_date,
+        b.promised_date,
+        e.eta,
+        b.backordered_qty,
+        b.value,
+        e.day - b.ordered_date as days_waited,
+        b.promised_date - e.day as days_to_promise,
+        e.eta - e.day as eta_days,
+        e.po_overdue_days,
+        coalesce(u.supply_overdue_days, 0) as supply_overdue_days,
+        u.supplier_recent_delay_days,
+        e.cum_units as queue_units,
+        e.queue_head_days,
+        greatest(coalesce(s.on_hand - coalesce(s.allocated, 0), 0), 0) as free_stock,
+        coalesce(h.cancellations, 0) as customer_cancellations,
+        coalesce(h.backorders_closed, 0) as customer_backorders_closed,
+        b.status,
+        b.closed_date,
+        hash(b.order_id, b.line_no, e.day) % 1000000 as draw,
+    from eta as e
+    inner join backorders as b using (order_id, line_no)
+    asof left join snapshots as s
+        on b.sku = s.sku and e.day >= s.snapshot_date
+    asof left join customer_history as h
+        on b.customer_id = h.customer_id and e.day >= h.day
+    left join sku_supply as u on u.sku = b.sku and u.day = e.day
+),
+
+wanted as (
+    select
+        *,
+        count(*) over () as wanted_rows,
+    from features
+    where
+        if(
+            $rows = 'train',
+            closed_date <= $cutoff,
+            ($category is null or category = $category)
+            and ($supplier is null or supplier_id = $supplier)
+            and ($channel is null or channel = $channel)
+        )
+),
+
+kept as (
+    select wanted.*
+    from wanted
+    cross join settings
+    where
+        $rows = 'score'
+        or draw < 1000000.0 * train_rows_max / wanted_rows
+)
+
+select
+    $rows::varchar as role,
+    day::date as day,
+    order_id::varchar as order_id,
+    line_no::integer as line_no,
+    customer_id::varchar as customer_id,
+    sku::varchar as sku,
+    product_name::varchar as product_name,
+    category::varchar as category,
+    supplier_id::varchar as supplier_id,
+    made_to_order::boolean as made_to_order,
+    channel::varchar as channel,
+    segment::varchar as segment,
+    ordered_date::date as ordered_date,
+    promised_date::date as promised_date,
+    eta::date as eta,
+    backordered_qty::integer as backordered_qty,
+    value::double as value,
+    days_waited::integer as days_waited,
+    days_to_promise::integer as days_to_promise,
+    eta_days::integer as eta_days,
+    po_overdue_days::integer as po_overdue_days,
+    supply_overdue_days::integer as supply_overdue_days,
+    supplier_recent_delay_days::double as supplier_recent_delay_days,
+    queue_units::bigint as queue_units,
+    queue_head_days::integer as queue_head_days,
+    free_stock::bigint as free_stock,
+    customer_cancellations::integer as customer_cancellations,
+    customer_backorders_closed::integer as customer_backorders_closed,
+    status::varchar as outcome,
+    closed_date::date as closed_date,
+    (status = 'canceled')::boolean as canceled,
+from kept
+order by day, order_id, line_no
