@@ -582,3 +582,26 @@ def labelled_bars(
         )
         .properties(height=alt.Step(28))
     )
+
+
+def calibration(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
+    """Predicted against observed cancellation rate per decile of predicted risk; a calibrated
+    model's points sit on the dashed diagonal."""
+    top = float(max(table["predicted"].max(), table["observed"].max(), 0.05)) if not table.empty else 1.0
+    diagonal = alt.Chart(pd.DataFrame({"rate": [0.0, top]})).mark_line(strokeDash=[4, 4], color="#8a8a8a")
+    diagonal = diagonal.encode(x="rate:Q", y="rate:Q")
+    points = (
+        alt.Chart(table)
+        .mark_line(point=alt.OverlayMarkDef(size=70), color="#e45756")
+        .encode(
+            x=alt.X("predicted:Q", title="Predicted cancellation rate", axis=alt.Axis(format="%")),
+            y=alt.Y("observed:Q", title="Observed cancellation rate", axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("decile:O"),
+                alt.Tooltip("lines:Q", format=",.0f"),
+                alt.Tooltip("predicted:Q", format=".1%"),
+                alt.Tooltip("observed:Q", format=".1%"),
+            ],
+        )
+    )
+    return alt.layer(diagonal, points).properties(height=height)

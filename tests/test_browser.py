@@ -38,7 +38,7 @@ PAGES = {
     "backorders": 8,
     "suppliers": 3,
     "demand_signal": 5,
-    "cancellation_risk": 0,
+    "cancellation_risk": 3,
     "query_library": 0,
     "data": 0,
 }

@@ -1,9 +1,282 @@
-"""Cancellation risk page."""
+"""Cancellation risk: who is about to cancel, the revenue at risk, whom to notify, what to offer."""
 
-from dashboard import placeholder
+import datetime as dt
 
-placeholder.page(
-    "cancellation_risk",
-    "Cancellation risk",
-    "Which waiting customers are about to cancel, and what revenue is at risk?",
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, cards, catalog, charts, filters, risk
+
+PAGE = "cancellation_risk"
+SHOWN = ("risk_features", "delay_notices", "offer_alternatives", "cancel_curves", "cancel_hazard")
+AT_RISK_COLUMNS = (
+    "customer_id",
+    "order_id",
+    "line_no",
+    "sku",
+    "product_name",
+    "risk",
+    "expected_loss",
+    "factor_1",
+    "factor_2",
+    "factor_3",
+    "value",
+    "days_waited",
+    "promised_date",
+    "eta",
+    "channel",
+    "segment",
+    "backordered_qty",
 )
+
+active = filters.current()
+as_of = cache.as_of()
+end = min(active.end, as_of)
+scope = {name: active.values()[name] for name in risk.SCOPE}
+
+st.title("Cancellation risk")
+st.caption(
+    f"Backordered lines open at the end of **{end:%a %d %b %Y}**, each scored with the probability "
+    "that its customer cancels before it ships, learnt from the warehouse's own closed backorders."
+)
+
+if not cards.requires("orders", "order_lines"):
+    st.stop()
+
+found = {query.id: query for query in catalog.for_page(PAGE)}
+missing = [query_id for query_id in SHOWN if query_id not in found]
+if missing:
+    st.error(f"Missing query files in `queries/{PAGE}/`: {', '.join(f'{m}.sql' for m in missing)}")
+    st.stop()
+
+
+def number(format_: str, label: str | None = None, help_: str | None = None) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, format=format_, help=help_)
+
+
+def download(frame: pd.DataFrame, label: str, name: str) -> None:
+    st.download_button(
+        label,
+        frame.to_csv(index=False),
+        file_name=f"{name}-{end:%Y-%m-%d}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"{PAGE}.{name}.download",
+    )
+
+
+LINE_COLUMNS = {
+    "risk": number("percent", "risk", "Probability the line is canceled before it ships"),
+    "expected_loss": number("dollar", "expected loss", "value x risk"),
+    "value": number("dollar"),
+    "days_waited": number("%d", "days waited"),
+    "backordered_qty": number("%d", "units"),
+    "promised_date": st.column_config.DateColumn("promised", format="YYYY-MM-DD"),
+    "eta": st.column_config.DateColumn("ETA", format="YYYY-MM-DD"),
+    "factor_1": st.column_config.TextColumn("raises the risk most"),
+    "factor_2": st.column_config.TextColumn("then"),
+    "factor_3": st.column_config.TextColumn("then"),
+}
+
+headline = st.container()
+scored: pd.DataFrame | None = None
+with st.spinner("Scoring the open backorders (the model is fitted once per warehouse version)..."):
+    try:
+        scored = risk.score_open_lines(cache.connection(), end, scope)
+    except risk.NotEnoughHistory as exc:
+        st.info(f"No risk score: {exc}.", icon=":material/model_training:")
+    except catalog.QueryError as exc:
+        cards.error(found["risk_features"], str(exc))
+
+notices_q = found["delay_notices"]
+notices = cards.load(notices_q, active)
+
+with headline:
+    columns = st.columns(4)
+    if scored is not None:
+        columns[0].metric(
+            "Revenue at risk",
+            f"${scored['expected_loss'].sum():,.0f}",
+            help="Sum over the open backordered lines of value x risk",
+            border=True,
+        )
+        columns[1].metric(
+            f"Expected cancellations of {len(scored):,} lines",
+            f"{scored['risk'].sum():,.0f}",
+            help="Sum of the lines' risks: how many of the open lines the model expects to be canceled",
+            border=True,
+        )
+        columns[2].metric("Open backorder value", f"${scored['value'].sum():,.0f}", border=True)
+    if notices is not None:
+        columns[3].metric(
+            "Delay notices due",
+            f"{len(notices):,} orders",
+            help=f"{notices['customer_id'].nunique():,} customers, at the as-of date {as_of:%d %b %Y}",
+            border=True,
+        )
+
+# 1. At-risk list
+with st.container(border=True):
+    st.subheader("Who is about to cancel")
+    if scored is not None:
+        st.caption(
+            "Open lines ranked by expected loss (value x risk). The factors are what raises each line's "
+            "risk most compared with a typical waiting line, in percentage points."
+        )
+        if scored.empty:
+            st.info("No backordered line is open for the current filters.", icon=":material/filter_alt_off:")
+        at_risk = scored[list(AT_RISK_COLUMNS)]
+        st.dataframe(at_risk.head(500), width="stretch", hide_index=True, column_config=LINE_COLUMNS)
+        if len(at_risk) > 500:
+            st.caption(f"The first 500 of {len(at_risk):,} lines; the CSV has them all.")
+        download(at_risk, "Download the call list (CSV)", "at-risk-lines")
+        with st.expander("How the score is made"):
+            st.markdown(
+                f"""
+A gradient-boosted classifier (scikit-learn's `HistGradientBoostingClassifier`) learns from every
+backordered line closed by **{end:%d %b %Y}**, once per day it was open, whether it was finally
+canceled. Its inputs are computed in `queries/cancellation_risk/risk_features.sql` as they stood
+on that evening: days waited, days to or past the promised date (no promise is its own state), the
+expected remaining wait from the FIFO ETA (no ETA is its own state), how overdue the supplier's open
+PO is, the free stock, channel, segment, category, made-to-order, the line's value and the
+customer's earlier cancellations. The model is refitted when the warehouse changes.
+
+**Factors.** For each line and factor, the risk minus the risk with that factor's inputs set to a
+typical waiting line's (the median or most common value in the training rows). Factors interact,
+so the effects do not add up to the risk exactly. The backtest below shows how far to trust the
+score.
+"""
+            )
+
+# 2. Delay notices
+with st.container(border=True):
+    st.subheader(notices_q.title)
+    with st.expander("Which orders are due a notice"):
+        st.markdown(notices_q.description)
+    if notices is not None:
+        cards.show_built(
+            notices_q,
+            notices,
+            column_config={
+                "value": number("dollar"),
+                "ordered_date": st.column_config.DateColumn("ordered", format="YYYY-MM-DD"),
+                "promised_date": st.column_config.DateColumn("promised", format="YYYY-MM-DD"),
+                "new_eta": st.column_config.DateColumn("new ETA", format="YYYY-MM-DD"),
+            },
+        )
+
+# 3. Alternatives
+alternatives_q = found["offer_alternatives"]
+with st.container(border=True):
+    st.subheader(alternatives_q.title)
+    st.caption(alternatives_q.description)
+    band, top = st.columns(2)
+    with band:
+        picked = cards.widgets(alternatives_q)
+    with top:
+        covered = st.number_input(
+            "At-risk lines to list", min_value=1, max_value=1000, value=25, step=5, key=f"{PAGE}.covered"
+        )
+    offers = cards.load(alternatives_q, active, {**picked, "end": end})
+    if offers is not None:
+        if scored is not None:
+            ranked = scored[["order_id", "line_no", "risk", "expected_loss"]]
+            offers = ranked.merge(offers, on=["order_id", "line_no"], how="inner")
+            with_alternative = offers[["order_id", "line_no"]].drop_duplicates()
+            keys = with_alternative.head(int(covered))
+            offers = keys.merge(offers, on=["order_id", "line_no"])
+            without = len(ranked) - len(with_alternative)
+            st.caption(
+                f"The {len(keys):,} open lines with the highest expected loss that have an alternative. "
+                f"{without:,} of the {len(ranked):,} open lines have no in-stock SKU of their category in "
+                "the price band (made-to-order furniture, say)."
+            )
+        cards.show_built(
+            alternatives_q,
+            offers,
+            column_config={
+                "risk": LINE_COLUMNS["risk"],
+                "expected_loss": LINE_COLUMNS["expected_loss"],
+                "unit_price": number("dollar", "price"),
+                "alternative_price": number("dollar", "alternative price"),
+                "price_difference_pct": number("%+.1f%%", "price difference"),
+            },
+        )
+
+# 4. Cancellation curves
+with st.container(border=True):
+    st.subheader("When customers cancel")
+    curves_q, hazard_q = found["cancel_curves"], found["cancel_hazard"]
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{curves_q.title}**")
+        st.caption(curves_q.description)
+        curves = cards.load(curves_q, active, cards.widgets(curves_q))
+        if curves is not None:
+            cards.show(curves_q, curves, filters=active)
+    with right:
+        st.markdown(f"**{hazard_q.title}**")
+        st.caption(hazard_q.description)
+        hazard = cards.load(hazard_q, active, cards.widgets(hazard_q))
+        if hazard is not None:
+            cards.show(hazard_q, hazard, filters=active)
+
+# 5. Backtest
+with st.container(border=True):
+    st.subheader("How far to trust the score: backtest")
+    default_cutoff = as_of - dt.timedelta(weeks=risk.BACKTEST_CUTOFF_WEEKS)
+    control, horizon_control = st.columns(2)
+    cutoff = control.date_input(
+        "Cut-off",
+        value=default_cutoff,
+        max_value=as_of,
+        key=f"{PAGE}.cutoff",
+        help="Fit on the lines closed by this day, then score the lines open at it",
+    )
+    horizon = horizon_control.number_input(
+        "Weeks scored after the cut-off",
+        min_value=0,
+        max_value=26,
+        value=risk.BACKTEST_HORIZON_DAYS // 7,
+        key=f"{PAGE}.horizon",
+        help="Lines backordered in these weeks are scored too, on their first evening",
+    )
+    through = min(cutoff + dt.timedelta(weeks=int(horizon)), as_of)
+    st.caption(
+        f"The model is fitted only on lines closed by **{cutoff:%d %b %Y}**; each line open at the cut-off "
+        f"or backordered up to **{through:%d %b %Y}** is scored once, on the first evening it was open, "
+        "and compared with how it ended. Lines still open today have no outcome yet and are left out."
+    )
+    try:
+        with st.spinner("Fitting the model at the cut-off and scoring what followed..."):
+            result = risk.backtest(cache.connection(), cutoff, through, scope)
+    except risk.NotEnoughHistory as exc:
+        st.info(f"No backtest: {exc}.", icon=":material/model_training:")
+    except catalog.QueryError as exc:
+        cards.error(found["risk_features"], str(exc))
+    else:
+        figures = st.columns(4)
+        figures[0].metric(
+            "ROC AUC",
+            "n/a" if result.auc is None else f"{result.auc:.3f}",
+            help="Chance that a canceled line was scored above a shipped one (0.5 = guessing, 1 = perfect)",
+        )
+        figures[1].metric(
+            "Brier score",
+            "n/a" if result.brier is None else f"{result.brier:.3f}",
+            help="Mean squared gap between risk and outcome (lower is better)",
+        )
+        figures[2].metric(
+            "Calibration error",
+            "n/a" if result.calibration_error is None else f"{result.calibration_error:.1%}",
+            help="Mean absolute gap between predicted and observed rate across the ten deciles",
+        )
+        figures[3].metric(
+            "Lines scored",
+            f"{result.scored_lines:,}",
+            help=f"{result.canceled:,} canceled; {result.still_open:,} still open left out",
+        )
+        if not result.calibration.empty:
+            st.altair_chart(charts.calibration(result.calibration), width="stretch")
+
+cards.page_cards(PAGE, active, skip=SHOWN)

@@ -1,0 +1,73 @@
+"""The Cancellation risk page in AppTest: every section renders on the sample, the call list and
+the notice list are there to export, the sidebar narrows them, and a shop with too little history
+says so instead of scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard import ingest, warehouse
+
+APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
+PAGE = "dashboard/pages/cancellation_risk.py"
+FIXTURE = Path(__file__).parent / "fixtures" / "risk_notices"
+
+
+def open_page(query_params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(query_params or {})
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_every_section_renders_on_the_sample(sample_db: Path, use_db) -> None:
+    use_db(sample_db)
+    at = open_page()
+    ok(at)
+    assert at.title[0].value == "Cancellation risk"
+    assert [s.value for s in at.subheader] == [
+        "Who is about to cancel",
+        "Delay notices due",
+        "Alternatives to offer",
+        "When customers cancel",
+        "How far to trust the score: backtest",
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Revenue at risk"].startswith("$")
+    assert float(metrics["Revenue at risk"].strip("$").replace(",", "")) > 0
+    assert float(metrics["ROC AUC"]) >= 0.75
+    calls, notices = at.dataframe[0].value, at.dataframe[1].value
+    assert len(calls) > 0 and calls["expected_loss"].is_monotonic_decreasing
+    assert {"customer_id", "order_id", "risk", "factor_1"} <= set(calls.columns)
+    assert len(notices) > 0 and {"customer_id", "order_id", "new_eta"} <= set(notices.columns)
+    assert metrics["Delay notices due"] == f"{len(notices):,} orders"
+
+
+def test_the_sidebar_narrows_the_lists(sample_db: Path, use_db) -> None:
+    use_db(sample_db)
+    at = open_page({"channel": "store"})
+    ok(at)
+    calls, notices = at.dataframe[0].value, at.dataframe[1].value
+    assert set(calls["channel"]) == {"store"}
+    assert set(notices["channel"]) == {"store"}
+
+
+def test_too_little_history_is_explained(tmp_path: Path, use_db) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    ingest.load(FIXTURE, path)
+    use_db(path)
+    at = open_page()
+    ok(at)
+    assert any("No risk score" in info.value for info in at.info)
+    assert any("No backtest" in info.value for info in at.info)
+    # The rules-based lists need no model: the notices are all there.
+    assert any(len(frame.value) == 6 for frame in at.dataframe)
