@@ -19,7 +19,7 @@ GROUP_SOURCES = {
     "channel": "orders.channel",
 }
 PER = tuple(GROUP_SOURCES)
-KINDS = {tile.key: tile.kind for tile in review.TILES}
+KINDS = {tile.key: tile.kind for tile in (*review.TILES, review.REVENUE_AT_RISK)}
 METRICS = (
     "backorder_rate_lines",
     "unit_fill_rate",
@@ -35,6 +35,7 @@ METRICS = (
     "backordered_lines",
     "backorders_closed",
     "po_lines_received",
+    "revenue_at_risk",
 )
 
 
@@ -129,17 +130,25 @@ def check(
     rules: Sequence[Rule],
     groups: Mapping[str, Sequence[str]],
     scope: Mapping[str, Any] | None = None,
+    scores: review.RiskScores | None = None,
 ) -> list[Breach]:
-    """Every rule against the week's KPIs; a `per` rule is checked for each supplier, category or channel."""
+    """Every rule against the week's KPIs; a `per` rule is checked for each supplier, category or channel.
+    revenue_at_risk needs the risk model (scores); without it, rules on it are not checked."""
     breaches: list[Breach] = []
-    overall = review.kpis(run, week, scope) if any(r.per is None for r in rules) else {}
+    if scores is None:
+        rules = [rule for rule in rules if rule.metric != "revenue_at_risk"]
+    scorer = scores if any(rule.metric == "revenue_at_risk" for rule in rules) else None
+    overall = review.kpis(run, week, scope, scorer) if any(r.per is None for r in rules) else {}
     for rule in rules:
         if rule.per is None:
             if _breached(rule, overall[rule.metric]):
                 breaches.append(Breach(rule, float(overall[rule.metric]), week))
             continue
         for group in groups.get(rule.per, ()):
-            value = review.kpis(run, week, {**(scope or {}), rule.per: group})[rule.metric]
+            grouped = {**(scope or {}), rule.per: group}
+            value = review.kpis(run, week, grouped, scorer if rule.metric == "revenue_at_risk" else None)[
+                rule.metric
+            ]
             if _breached(rule, value):
                 breaches.append(Breach(rule, float(value), week, str(group)))
     return breaches

@@ -231,21 +231,21 @@ def _review_setup(args: argparse.Namespace) -> tuple[Any, Any, dt.date, Any]:
 
 
 def _breaches(con: Any, run: Any, week: Any, rules_path: Path) -> list[Any]:
-    from dashboard import alerts
+    from dashboard import alerts, risk
 
     rules = alerts.load(rules_path)
     groups = {name: catalog.choices(con, source) for name, source in alerts.GROUP_SOURCES.items()}
-    return alerts.check(run, week, rules, groups)
+    return alerts.check(run, week, rules, groups, scores=risk.for_review(con))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from dashboard import alerts, report
+    from dashboard import alerts, report, risk
 
     try:
         con, run, as_of, week = _review_setup(args)
         rules = Path(args.rules) if args.rules else alerts.DEFAULT_RULES
         breaches = _breaches(con, run, week, rules) if rules.exists() else []
-        built = report.build(run, week, as_of, breaches=breaches)
+        built = report.build(run, week, as_of, breaches=breaches, scores=risk.for_review(con))
     except (ValueError, alerts.RulesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -124,8 +124,9 @@ def build(
     as_of: dt.date,
     scope: Mapping[str, Any] | None = None,
     breaches: list[alerts.Breach] | None = None,
+    scores: review.RiskScores | None = None,
 ) -> Report:
-    items = review.tiles(run, week, scope)
+    items = review.tiles(run, week, scope, scores)
     history = review.trend(run, week, scope)
     marks = review.annotations(run, history["week_start"].min(), week.end, scope)
     moved = review.movers(run, week, scope)
@@ -174,8 +175,15 @@ def build(
     parts.append(table(spikes[columns] if not spikes.empty else spikes, "None this week."))
     parts.append("<h2>Actions for the week</h2><h3>Suppliers to chase (as of the as-of date)</h3>")
     parts.append(table(review.suppliers_to_chase(run, scope), "No open PO line holds up a backorder.", money))
+    parts.append("<h3>Customers to notify (delay notices due as of the as-of date)</h3>")
+    notify = review.customers_to_notify(run, scope)
+    columns = ["customer_id", "order_id", "days_waited", "value", "promised_date", "new_eta", "reasons"]
+    parts.append(
+        table(notify[columns].head(20) if not notify.empty else notify, "No delay notice is due.", money)
+        + (f'<p class="muted">The first 20 of {len(notify):,} orders.</p>' if len(notify) > 20 else "")
+    )
     parts.append("<h3>SKUs to expedite or reorder</h3>")
-    expedite = review.skus_to_expedite(run, week, scope)
+    expedite = review.skus_to_expedite(run, week, scope, scores=scores)
     parts.append(table(expedite.iloc[:, :8] if not expedite.empty else expedite, "No backordered SKU."))
     parts.append("<h2>Notes</h2>")
     if written:

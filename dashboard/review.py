@@ -64,6 +64,26 @@ TILES: tuple[Tile, ...] = (
     ),
 )
 
+REVENUE_AT_RISK = Tile(
+    "revenue_at_risk",
+    "Revenue at risk",
+    "money",
+    False,
+    "Value x cancellation risk over the backorders open at the end of the week, scored by the model "
+    "fitted on the lines closed by then (Cancellation risk page). No 12-week line: each week needs "
+    "its own fit",
+)
+
+
+@dataclass(frozen=True)
+class RiskScores:
+    """What the review takes from the cancellation-risk model (dashboard/risk.py), which needs a
+    connection rather than a Runner: revenue at risk at the end of a day for a scope (None without
+    enough history to fit on), and restock-priority rows re-ranked by revenue at risk."""
+
+    revenue_at_risk: Callable[[dt.date, Mapping[str, Any]], float | None]
+    rerank_restock: Callable[[pd.DataFrame, dt.date, Mapping[str, Any]], pd.DataFrame]
+
 
 @dataclass(frozen=True)
 class Week:
@@ -128,9 +148,15 @@ def week_values(week: Week, scope: Mapping[str, Any] | None = None) -> dict[str,
     return {**(scope or {}), "start": week.start, "end": week.end}
 
 
-def kpis(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def kpis(
+    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, scores: RiskScores | None = None
+) -> dict[str, Any]:
+    """The week's kpis.sql figures, plus revenue_at_risk when the risk model is given."""
     frame = run("kpis", week_values(week, scope))
-    return {key: _plain(value) for key, value in frame.iloc[0].items()}
+    figures = {key: _plain(value) for key, value in frame.iloc[0].items()}
+    if scores is not None:
+        figures[REVENUE_AT_RISK.key] = scores.revenue_at_risk(week.end, dict(scope or {}))
+    return figures
 
 
 def trend(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -192,14 +218,16 @@ class TileValue:
     series: list[float | None]
 
 
-def tiles(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> list[TileValue]:
-    now = kpis(run, week, scope)
-    before = kpis(run, week.previous, scope)
+def tiles(
+    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, scores: RiskScores | None = None
+) -> list[TileValue]:
+    now = kpis(run, week, scope, scores)
+    before = kpis(run, week.previous, scope, scores)
     history = trend(run, week, scope)
     values = []
-    for tile in TILES:
+    for tile in (*TILES, *([REVENUE_AT_RISK] if scores is not None else [])):
         delta = change(now[tile.key], before[tile.key])
-        series = [_plain(v) for v in history[tile.key].tolist()]
+        series = [_plain(v) for v in history[tile.key].tolist()] if tile.key in history else []
         values.append(TileValue(tile, now[tile.key], before[tile.key], delta, is_good(tile, delta), series))
     return values
 
@@ -303,8 +331,20 @@ def suppliers_to_chase(run: Runner, scope: Mapping[str, Any] | None = None, top:
 
 
 def skus_to_expedite(
-    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, top: int = 5
+    run: Runner,
+    week: Week,
+    scope: Mapping[str, Any] | None = None,
+    top: int = 5,
+    scores: RiskScores | None = None,
 ) -> pd.DataFrame:
-    """The restock-priority list of the Demand signal page, as of this week's end."""
+    """The restock-priority list of the Demand signal page, as of this week's end (ranked by
+    revenue at risk when the risk model is given)."""
     ranked = _optional(run, "restock_priority", {**(scope or {}), "end": week.end})
+    if scores is not None and not ranked.empty:
+        ranked = scores.rerank_restock(ranked, week.end, dict(scope or {}))
     return ranked.head(top).reset_index(drop=True)
+
+
+def customers_to_notify(run: Runner, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The delay notices due at the as-of date (Cancellation risk page), latest promise first missed."""
+    return _optional(run, "delay_notices", dict(scope or {}))

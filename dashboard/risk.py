@@ -16,7 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from dashboard import catalog, warehouse
+from dashboard import catalog, review, warehouse
 
 QUERY = "risk_features"
 # Too little history to learn from: the page says so instead of showing a score.
@@ -396,3 +396,48 @@ def revenue_at_risk(
         return float(score_open_lines(con, end, scope)["expected_loss"].sum())
     except NotEnoughHistory:
         return None
+
+
+def _percent_rank(values: pd.Series) -> pd.Series:
+    """SQL's percent_rank(): (rank - 1) / (rows - 1), ties sharing the lowest rank."""
+    if len(values) < 2:
+        return pd.Series(0.0, index=values.index)
+    return (values.rank(method="min") - 1) / (len(values) - 1)
+
+
+def restock_priority(ranked: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """queries/demand_signal/restock_priority.sql's rows with each SKU's revenue at risk (its open
+    lines' value x risk, as scored here) and re-ranked the way the query ranks by open value when
+    there is no model: priority = mean of the percent ranks of waiting customers, revenue at risk
+    and oldest age, so the SKUs whose customers are likeliest to walk away come first."""
+    if ranked.empty:
+        return ranked
+    result = ranked.copy()
+    at_risk = scored.groupby("sku")["expected_loss"].sum()
+    result["revenue_at_risk"] = result["sku"].map(at_risk).fillna(0.0).astype(float)
+    result["priority"] = (
+        _percent_rank(result["waiting_customers"])
+        + _percent_rank(result["revenue_at_risk"])
+        + _percent_rank(result["oldest_age_days"])
+    ) / 3
+    return result.sort_values(
+        ["priority", "open_value", "sku"], ascending=[False, False, True], ignore_index=True
+    )
+
+
+def for_review(con: duckdb.DuckDBPyConnection) -> review.RiskScores:
+    """Revenue at risk and the restock priority ranked by it, as the weekly review, its report and
+    the alerts ask for them; where the warehouse has too little history for the model, revenue at
+    risk is None and the restock priority keeps the query's own ranking (value and age)."""
+
+    def revenue(end: dt.date, scope: Mapping[str, Any]) -> float | None:
+        return revenue_at_risk(con, end, {name: scope.get(name) for name in SCOPE})
+
+    def rerank(ranked: pd.DataFrame, end: dt.date, scope: Mapping[str, Any]) -> pd.DataFrame:
+        try:
+            scored = score_open_lines(con, end, {name: scope.get(name) for name in SCOPE})
+        except NotEnoughHistory:
+            return ranked
+        return restock_priority(ranked, scored)
+
+    return review.RiskScores(revenue, rerank)

@@ -141,3 +141,35 @@ def test_bad_rules_name_the_file_and_rule(text: str, message: str) -> None:
 
 def test_shipped_rules_file_parses() -> None:
     assert len(alerts.load(alerts.DEFAULT_RULES)) >= 3
+
+
+def test_revenue_at_risk_is_a_tile_an_alert_and_in_the_report(sample_db: Path) -> None:
+    """Revenue at risk comes from the cancellation-risk model: the weekly tile is the same sum the
+    Cancellation risk page shows for the week's end, an alert rule can watch it, and the report
+    carries it with the customers to notify."""
+    from dashboard import risk
+
+    con = warehouse.connect(sample_db)
+    run, scores = review.run_on(con), risk.for_review(con)
+    week = review.Week.parse("2026-W46")
+    tiles = {item.tile.key: item for item in review.tiles(run, week, scores=scores)}
+    tile = tiles["revenue_at_risk"]
+    expected = risk.score_open_lines(con, week.end)["expected_loss"].sum()
+    assert tile.value == pytest.approx(expected) and tile.value > 0
+    assert tile.previous == pytest.approx(
+        risk.score_open_lines(con, week.previous.end)["expected_loss"].sum()
+    )
+    assert tile.series == []
+    rules = alerts.parse(
+        f"rules:\n  - {{name: Risk, metric: revenue_at_risk, above: {tile.value / 2:.0f}}}\n"
+        f"  - {{name: Risk low, metric: revenue_at_risk, above: {tile.value * 2:.0f}}}\n",
+        "rules.yaml",
+    )
+    found = alerts.check(run, week, rules, {}, scores=scores)
+    assert [b.rule.name for b in found] == ["Risk"] and found[0].value == pytest.approx(tile.value)
+    assert alerts.check(run, week, rules, {}) == []  # no model, no check
+    built = report.build(run, week, dt.date(2026, 11, 22), scores=scores)
+    assert f'<div class="value">{review.fmt("money", tile.value)}</div>' in built.html
+    assert "Customers to notify" in built.html
+    notices = review.customers_to_notify(run)
+    assert not notices.empty and notices.iloc[0]["order_id"] in built.html

@@ -128,6 +128,7 @@ def test_home_page_shows_the_default_week_and_its_changes(
     assert metrics["Backorder rate"] == ("100.0%", "+40.0 pp")
     assert metrics["Open backorder lines"] == ("2", "-1")
     assert metrics["Open backorder value"] == ("60", "-40")
+    assert metrics["Revenue at risk"] == ("n/a", "")  # too little history to fit the risk model on
     at.text_area[0].input("Robots stuck at the port")
     next(b for b in at.button if b.label == "Add note").click().run()
     assert [n.text for n in notes.between(W03.start, W03.end)] == ["Robots stuck at the port"]

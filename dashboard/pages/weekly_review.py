@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from dashboard import alerts, cache, cards, filters, notes, report, review
+from dashboard import alerts, cache, cards, filters, notes, report, review, risk
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
 run = cache.runner()
+scores = risk.for_review(cache.connection())
 as_of = cache.as_of()
 
 choices = review.weeks_back(as_of)
@@ -35,7 +36,7 @@ if not cards.requires("orders", "order_lines"):
 try:
     rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
     groups = {name: cache.choices(source) for name, source in alerts.GROUP_SOURCES.items()}
-    breaches = alerts.check(run, week, rules, groups, scope)
+    breaches = alerts.check(run, week, rules, groups, scope, scores)
 except alerts.RulesError as exc:
     st.warning(f"Alert rules not checked: {exc}")
     breaches = []
@@ -48,7 +49,7 @@ if breaches:
 
 st.download_button(
     "Download the meeting report (HTML)",
-    lambda: report.build(run, week, as_of, scope, breaches).html,
+    lambda: report.build(run, week, as_of, scope, breaches, scores).html,
     file_name=f"weekly-review-{week.label}.html",
     mime="text/html",
     icon=":material/summarize:",
@@ -56,9 +57,10 @@ st.download_button(
 )
 
 st.subheader("Headline")
-values = review.tiles(run, week, scope)
-for row in range(0, len(values), 4):
-    for column, item in zip(st.columns(4), values[row : row + 4], strict=False):
+with st.spinner("Scoring the open backorders for revenue at risk..."):
+    values = review.tiles(run, week, scope, scores)
+for row in range(0, len(values), 3):
+    for column, item in zip(st.columns(3), values[row : row + 3], strict=False):
         column.metric(
             item.tile.label,
             review.fmt(item.tile.kind, item.value),
@@ -148,8 +150,10 @@ with chase:
             query_params={"supplier": row.supplier_id},
         )
 with expedite:
-    st.markdown("**SKUs to expedite or reorder** (restock priority at the end of the week)")
-    ranked = review.skus_to_expedite(run, week, scope)
+    st.markdown(
+        "**SKUs to expedite or reorder** (restock priority by revenue at risk at the end of the week)"
+    )
+    ranked = review.skus_to_expedite(run, week, scope, scores=scores)
     if ranked.empty:
         st.info("No backordered SKU at the end of the week.")
     for row in ranked.itertuples():
@@ -158,6 +162,20 @@ with expedite:
             label=f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
             query_params={"category": row.category},
         )
+
+st.markdown("**Customers to notify** (delay notices due, as of today)")
+notices = review.customers_to_notify(run, scope)
+if notices.empty:
+    st.info("No delay notice is due.")
+else:
+    late = int(notices["days_late"].notna().sum())
+    st.page_link(
+        "dashboard/pages/cancellation_risk.py",
+        label=f"{len(notices):,} orders of {notices['customer_id'].nunique():,} customers are due a delay "
+        f"notice: {late:,} with a new ETA past the promise, {len(notices) - late:,} with no confirmed date",
+        icon=":material/mail:",
+        query_params={name: value for name, value in scope.items() if value},
+    )
 
 st.subheader("Notes for this week")
 for note in notes.between(week.start, week.end):
