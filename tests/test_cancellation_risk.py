@@ -209,3 +209,39 @@ def test_cancellation_curves_rise_and_stay_within_zero_and_one(sample) -> None:
     for _, curve in curves.groupby("breakdown"):
         shares = curve.sort_values("days_waited")["share_canceled"]
         assert shares.between(0, 1).all() and (shares.diff().dropna() >= -1e-12).all()
+
+
+def test_restock_priority_ranks_by_revenue_at_risk_by_hand() -> None:
+    """A waits on 3 customers for 10 days with lines at risk 50 + 10; B on 1 customer for 30 days
+    with 5 at risk; C on 2 for 20 days, nothing at risk. Percent ranks (customers, at risk, age):
+    A 1, 1, 0 -> 2/3; B 0, 0.5, 1 -> 1/2; C 0.5, 0, 0.5 -> 1/3. By open value instead (A 100,
+    B 300, C 200), as the query ranks without a model, B would lead."""
+    ranked = pd.DataFrame(
+        {
+            "sku": ["B", "C", "A"],
+            "waiting_customers": [1, 2, 3],
+            "open_value": [300.0, 200.0, 100.0],
+            "oldest_age_days": [30, 20, 10],
+            "revenue_at_risk": [None, None, None],
+            "priority": [2 / 3, 1 / 2, 1 / 3],
+        }
+    )
+    scored = pd.DataFrame({"sku": ["A", "A", "B"], "expected_loss": [50.0, 10.0, 5.0]})
+    result = risk.restock_priority(ranked, scored)
+    assert result["sku"].tolist() == ["A", "B", "C"]
+    assert result["revenue_at_risk"].tolist() == [60.0, 5.0, 0.0]
+    assert result["priority"].tolist() == pytest.approx([2 / 3, 1 / 2, 1 / 3])
+
+
+def test_skus_to_expedite_on_the_sample_carry_their_revenue_at_risk(sample) -> None:
+    from dashboard import review
+
+    week = review.Week.parse("2026-W46")
+    ranked = review.skus_to_expedite(review.run_on(sample), week, top=10, scores=risk.for_review(sample))
+    assert len(ranked) == 10 and ranked["revenue_at_risk"].notna().all()
+    assert ranked["priority"].is_monotonic_decreasing
+    scored = risk.score_open_lines(sample, week.end)
+    first = ranked.iloc[0]
+    assert first["revenue_at_risk"] == pytest.approx(
+        scored.loc[scored["sku"] == first["sku"], "expected_loss"].sum()
+    )

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import cards, catalog, charts, filters
+from dashboard import cache, cards, catalog, charts, filters, risk
 
 PAGE = "demand_signal"
 SHOWN = ("demand_vs_shipped", "surging_skus", "lost_sales", "reorder_suggestions", "restock_priority")
@@ -193,13 +193,27 @@ with st.container(border=True):
     if restock is not None:
         views = {}
         if not restock.empty:
+            end = min(active.end, cache.as_of())
+            with st.spinner("Scoring the open backorders for revenue at risk..."):
+                restock = risk.for_review(cache.connection()).rerank_restock(restock, end, active.values())
+            by_risk = restock["revenue_at_risk"].notna().all()
+            st.caption(
+                "Ranked by waiting customers, **revenue at risk** (value x cancellation risk, from the "
+                "Cancellation risk page's model) and oldest age."
+                if by_risk
+                else "Ranked by waiting customers, open value and oldest age: the warehouse has too little "
+                "history to fit the cancellation-risk model."
+            )
+            measure = "revenue_at_risk" if by_risk else "open_value"
             views = {
                 "Expedite first": charts.ranked_bars(
                     restock,
                     "sku",
-                    {"open_value": "Open backorder value"},
-                    title="Open backorder value of the highest-priority SKUs, in priority order",
-                    tooltip=("waiting_customers", "oldest_age_days"),
+                    {measure: "Revenue at risk" if by_risk else "Open backorder value"},
+                    title="Revenue at risk of the highest-priority SKUs, in priority order"
+                    if by_risk
+                    else "Open backorder value of the highest-priority SKUs, in priority order",
+                    tooltip=("waiting_customers", "open_value", "oldest_age_days"),
                     name="product_name",
                     color="supplier_name",
                 )

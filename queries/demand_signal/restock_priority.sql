@@ -7,9 +7,10 @@ description: >
   at the To date of its oldest and its average open line. priority = the mean of
   the SKU's percentile ranks (0 lowest, 1 highest among the SKUs listed) on waiting
   customers, open value and oldest age, so a SKU near the top is high on all
-  three. Cancellation risk is not in the score yet: cancel_risk is empty until the
-  cancellation-risk model publishes a per-line risk, then revenue_at_risk =
-  sum(value x risk) takes open value's place. expedite_po and next_eta come from
+  three. revenue_at_risk is empty here: the cancellation-risk model lives in Python
+  (dashboard/risk.py), so the Demand signal page and the weekly review fill it in
+  (the sum of value x risk of the SKU's open lines) and rank by it in open value's
+  place, with the same percent ranks (risk.restock_priority). expedite_po and next_eta come from
   the FIFO ETA, computed at the warehouse as-of date only: the open PO line that
   completes the oldest line still open then, and the earliest ETA of the SKU's
   open lines; lines_without_po counts lines open at the as-of date that no open PO
@@ -50,15 +51,6 @@ open_lines as (
         and ($channel is null or channel = $channel)
 ),
 
--- The cancellation-risk model's per-line probability joins here on (order_id, line_no).
-line_risk as (
-    select
-        order_id,
-        line_no,
-        null::double as cancel_risk,
-    from open_lines
-),
-
 per_sku as (
     select
         l.sku,
@@ -72,14 +64,13 @@ per_sku as (
         sum(l.value) as open_value,
         max(l.age_days) as oldest_age_days,
         avg(l.age_days) as avg_age_days,
-        sum(l.value * r.cancel_risk) as revenue_at_risk,
+        null::double as revenue_at_risk,
         arg_min(
             l.eta_po_id || ' line ' || l.eta_po_line::varchar, l.ordered_at
         ) filter (where l.status = 'open') as expedite_po,
         min(l.eta) filter (where l.status = 'open') as next_eta,
         count(*) filter (where l.status = 'open' and l.eta is null) as lines_without_po,
     from open_lines as l
-    left join line_risk as r using (order_id, line_no)
     group by l.sku
 ),
 
