@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import ingest, sample, warehouse
+from dashboard import cache, ingest, sample, warehouse
 
 _building = threading.Lock()
 
@@ -21,31 +21,52 @@ def build_sample(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Generate, then load through the same validated path as anyone's own files."""
-    with tempfile.TemporaryDirectory(prefix="backorder-sample-") as folder:
+    with tempfile.TemporaryDirectory(prefix=warehouse.SAMPLE_SOURCE) as folder:
         sample.write(Path(folder), lines=lines, seed=seed, progress=progress)
         return ingest.load(Path(folder), db_path)
 
 
+def _build(path: Path, label: str) -> None:
+    with st.status(label, expanded=True) as status:
+        bar = st.progress(0.0, text="Simulating two years of orders")
+
+        def report(done: int, total: int) -> None:
+            bar.progress(min(done / total, 1.0), text=f"Simulating day {done} of {total}")
+
+        counts = build_sample(path, progress=report)
+        status.update(
+            label=f"Sample warehouse ready: {counts['order_lines']:,} order lines", state="complete"
+        )
+
+
+def _outdated(path: Path) -> list[str]:
+    """What the warehouse lacks that this version's queries read, checked on the app's own
+    connection (a second one with other settings would be refused)."""
+    return warehouse.missing_objects(cache.connection()) if path.exists() else []
+
+
 def ensure_warehouse() -> None:
+    """Build the sample on first start, and rebuild a sample that an older version built without a
+    table or view the queries now read; a user's own outdated warehouse is theirs to reload."""
     path = warehouse.default_path()
-    if path.exists():
+    missing = _outdated(path)
+    if path.exists() and not missing:
         return
-    if path != warehouse.PROJECT_ROOT / "data" / "warehouse.duckdb":
+    if missing and not warehouse.is_sample(cache.connection()):
+        st.error(
+            f"The warehouse `{path}` was built by an older version of Backorder Desk and lacks "
+            f"{', '.join(f'`{name}`' for name in missing)}. Load your files again with "
+            f"`python -m dashboard load DIR --db {path}`."
+        )
+        st.stop()
+    if not missing and path != warehouse.PROJECT_ROOT / "data" / "warehouse.duckdb":
         st.error(
             f"There is no warehouse at `{path}`. Load your files with "
             f"`python -m dashboard load DIR --db {path}`, or unset {warehouse.DB_ENV_VAR} to use the sample."
         )
         st.stop()
     with _building:
-        if path.exists():
-            return
-        with st.status("First start: building the sample warehouse…", expanded=True) as status:
-            bar = st.progress(0.0, text="Simulating two years of orders")
-
-            def report(done: int, total: int) -> None:
-                bar.progress(min(done / total, 1.0), text=f"Simulating day {done} of {total}")
-
-            counts = build_sample(path, progress=report)
-            status.update(
-                label=f"Sample warehouse ready: {counts['order_lines']:,} order lines", state="complete"
-            )
+        if not path.exists():
+            _build(path, "First start: building the sample warehouse…")
+        elif _outdated(path):
+            _build(path, "Rebuilding the sample warehouse for this version of the app…")

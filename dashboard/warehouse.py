@@ -39,6 +39,8 @@ MATERIALIZED: tuple[str, ...] = (
     "po_lines",
 )
 
+# Prefix of the folder the sample is generated into, recorded as the warehouse's source.
+SAMPLE_SOURCE = "backorder-sample-"
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
@@ -113,6 +115,33 @@ def finish(con: duckdb.DuckDBPyConnection, source: str) -> None:
     write_meta(con, source)
     create_views(con)
     con.execute("checkpoint")
+
+
+def missing_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Canonical tables and derived views a warehouse lacks: one built by an older version of the
+    app, before a table or view was added, would fail on the queries that read them."""
+    expected = [*TABLES, "warehouse_meta", *(file.stem for file in view_files())]
+    cursor = con.cursor()
+    try:
+        present = {
+            row[0] for row in cursor.execute("select table_name from information_schema.tables").fetchall()
+        }
+    finally:
+        cursor.close()
+    return [name for name in expected if name not in present]
+
+
+def is_sample(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse was built from the generated sample (first start or `sample`), so that
+    rebuilding it loses nothing a user loaded."""
+    cursor = con.cursor()
+    try:
+        source = cursor.execute("select any_value(source) from warehouse_meta").fetchone()[0]
+    except duckdb.Error:
+        return False
+    finally:
+        cursor.close()
+    return SAMPLE_SOURCE in str(source or "")
 
 
 def table_columns() -> dict[str, list[tuple[str, str, bool]]]:

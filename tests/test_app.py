@@ -121,3 +121,37 @@ def test_a_link_with_filters_applies_them_within_a_session(handmade_db: Path, us
     at.sidebar.selectbox(key="filter.channel").set_value("store").run()
     assert at.sidebar.selectbox(key="filter.channel").value == "store"
     assert at.sidebar.selectbox(key="filter.supplier").value == "S2"
+
+
+def _outdate(source: Path, target: Path) -> None:
+    """A copy of a warehouse as an older version built it: without daily_demand and events."""
+    import duckdb
+
+    shutil.copy(source, target)
+    con = duckdb.connect(str(target))
+    con.execute("drop table daily_demand")
+    con.execute("drop table events")
+    con.close()
+
+
+def test_an_outdated_sample_is_rebuilt_on_start(sample_db: Path, use_db, tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    _outdate(sample_db, path)
+    use_db(path)
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.title[0].value.startswith("Weekly review")
+    con = warehouse.connect(path)
+    assert warehouse.missing_objects(con) == []
+    con.close()
+
+
+def test_an_outdated_warehouse_of_ones_own_says_to_reload(handmade_db: Path, use_db, tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    _outdate(handmade_db, path)
+    use_db(path)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "older version" in message and "`daily_demand`" in message and "`events`" in message
+    assert f"python -m dashboard load DIR --db {path}" in message
