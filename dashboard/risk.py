@@ -106,9 +106,14 @@ class Model:
     train_lines: int
     canceled_lines: int
     train_cancel_rate: float
+    # Inputs with no value at all in training (no purchase orders: no supplier delay) carry nothing
+    # to learn from, and the binning of gradient boosting cannot take them: they are set to 0.
+    unknown: tuple[str, ...] = ()
 
     def matrix(self, rows: pd.DataFrame) -> pd.DataFrame:
         frame = inputs(rows)
+        for name in self.unknown:
+            frame[name] = 0.0
         for name in CATEGORICAL:
             frame[name] = pd.Categorical(frame[name], categories=list(self.levels[name]))
         return frame
@@ -160,6 +165,7 @@ def fit(train: pd.DataFrame, cutoff: dt.date) -> Model:
         ),
         cutoff=cutoff,
         levels=levels,
+        unknown=tuple(name for name, values in inputs(train).items() if values.isna().all()),
         baseline=_baseline(train),
         train_rows=len(train),
         train_lines=len(lines),
