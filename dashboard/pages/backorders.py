@@ -157,7 +157,8 @@ def size(queries: dict[str, catalog.Query], active: filters.Filters) -> str:
         heading(flows_q)
         flows = cards.load(flows_q, active)
         if flows is not None:
-            chart = charts.backlog_flows(flows, measure)
+            marks = cards.annotations(active.start, active.end, active) if not flows.empty else None
+            chart = charts.backlog_flows(flows, measure, marks)
             cards.show_built(flows_q, flows, {"Chart": chart}, column_config=config_for(flows))
     return measure
 
@@ -170,21 +171,25 @@ def rates(query: catalog.Query, active: filters.Filters) -> None:
             return
         views = {}
         if not frame.empty:
+            marks = cards.annotations(active.start, active.end, active)
             tips = ["week", "channel", "days_in_period", "lines_ordered", "backordered_lines"]
             for name, column in (
                 ("Backorder rate", "backorder_rate_lines"),
                 ("Unit fill rate", "unit_fill_rate"),
             ):
-                views[name] = charts.trend_with_bands(
-                    frame.assign(week=pd.to_datetime(frame["week"])),
-                    x="week",
-                    y=column,
-                    color="channel",
-                    reference="All channels",
-                    tooltip=[*tips, column],
-                    y_title=name,
-                    y_format="%",
-                    height=280,
+                views[name] = charts.annotate(
+                    charts.trend_with_bands(
+                        frame.assign(week=pd.to_datetime(frame["week"])),
+                        x="week",
+                        y=column,
+                        color="channel",
+                        reference="All channels",
+                        tooltip=[*tips, column],
+                        y_title=name,
+                        y_format="%",
+                        height=280,
+                    ),
+                    marks,
                 )
         cards.show_built(query, frame, views, column_config=config_for(frame))
 
@@ -286,9 +291,12 @@ def clearing(queries: dict[str, catalog.Query], active: filters.Filters, as_of: 
         heading(weeks_q)
         weeks = cards.load(weeks_q, active)
         if weeks is not None:
-            cards.show_built(
-                weeks_q, weeks, {"Chart": charts.eta_weeks(weeks)}, column_config=config_for(weeks)
-            )
+            chart = charts.eta_weeks(weeks)
+            if not weeks.empty:
+                eta_weeks = pd.to_datetime(weeks["eta_week"])
+                marks = cards.annotations(eta_weeks.min(), eta_weeks.max() + pd.Timedelta(days=6), active)
+                chart = charts.annotate(chart, marks)
+            cards.show_built(weeks_q, weeks, {"Chart": chart}, column_config=config_for(weeks))
     with st.container(border=True):
         lines_q = queries["eta_lines"]
         heading(lines_q)
