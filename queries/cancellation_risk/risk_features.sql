@@ -81,6 +81,10 @@ open_days as (
         b.ordered_date,
         b.closed_date,
         b.backordered_qty,
+        b.customer_id,
+        b.category,
+        b.supplier_id,
+        b.channel,
         unnest(generate_series(
             greatest(b.ordered_date, n.first_day),
             least(coalesce(b.closed_date - 1, meta.as_of), n.last_day),
@@ -101,6 +105,32 @@ queue as (
         ) as cum_units,
         day - min(ordered_date) over (partition by sku, day) as queue_head_days,
     from open_days
+),
+
+candidates as (
+    -- the rows asked for: training rows closed by the cut-off, or score rows in the sidebar's scope
+    select
+        *,
+        count(*) over () as wanted_rows,
+    from queue
+    where
+        if(
+            $rows = 'train',
+            closed_date <= $cutoff,
+            ($category is null or category = $category)
+            and ($supplier is null or supplier_id = $supplier)
+            and ($channel is null or channel = $channel)
+        )
+),
+
+picked as (
+    -- thinned before the joins below, so a large warehouse never carries millions of rows through them
+    select candidates.*
+    from candidates
+    cross join settings
+    where
+        $rows = 'score'
+        or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / wanted_rows
 ),
 
 supplier_delay_history as (
@@ -184,7 +214,7 @@ eta as (
         q.queue_head_days,
         greatest(s.expected_receipt, q.day) as eta,
         greatest(q.day - s.expected_receipt, 0) as po_overdue_days,
-    from queue as q
+    from picked as q
     asof left join po_supply as s
         on q.sku = s.sku and q.day = s.day and q.cum_units <= s.cum_qty
 ),
@@ -196,6 +226,7 @@ customer_events as (
         count(*) filter (where canceled_at is not null) as cancellations,
         count(*) filter (where backordered_qty > 0) as backorders_closed,
     from customer_lines
+    where customer_id in (select customer_id from picked) -- only the customers of the rows kept
     group by all
 ),
 
@@ -240,7 +271,6 @@ features as (
         coalesce(h.backorders_closed, 0) as customer_backorders_closed,
         b.status,
         b.closed_date,
-        hash(b.order_id, b.line_no, e.day) % 1000000 as draw,
     from eta as e
     inner join backorders as b using (order_id, line_no)
     asof left join snapshots as s
@@ -248,30 +278,6 @@ features as (
     asof left join customer_history as h
         on b.customer_id = h.customer_id and e.day >= h.day
     left join sku_supply as u on u.sku = b.sku and u.day = e.day
-),
-
-wanted as (
-    select
-        *,
-        count(*) over () as wanted_rows,
-    from features
-    where
-        if(
-            $rows = 'train',
-            closed_date <= $cutoff,
-            ($category is null or category = $category)
-            and ($supplier is null or supplier_id = $supplier)
-            and ($channel is null or channel = $channel)
-        )
-),
-
-kept as (
-    select wanted.*
-    from wanted
-    cross join settings
-    where
-        $rows = 'score'
-        or draw < 1000000.0 * train_rows_max / wanted_rows
 )
 
 select
@@ -306,5 +312,5 @@ select
     status::varchar as outcome,
     closed_date::date as closed_date,
     (status = 'canceled')::boolean as canceled,
-from kept
+from features
 order by day, order_id, line_no
