@@ -389,8 +389,22 @@ def score_open_lines(
     """Every backordered line open at the end of `end` (default: the as-of date), scored by the
     model fitted on the lines closed by then, ranked by expected loss."""
     end = min(end or catalog.as_of(con), catalog.as_of(con))
-    fitted = model(con, end)
-    return score(fitted, features(con, "score", end, 0, scope))
+    return _scored(con, *identity(con), catalog.find(QUERY).text, end, _scope_key(scope))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _scored(
+    _con: duckdb.DuckDBPyConnection,
+    path: str,
+    version: int,
+    text: str,
+    end: dt.date,
+    scope: tuple[tuple[str, Any], ...],
+) -> pd.DataFrame:
+    """Cached per warehouse version, features query text, day and scope: the page, the weekly
+    review's tile and the restock priority all ask for the same scores."""
+    fitted = _model(_con, path, version, text, end)
+    return score(fitted, features(_con, "score", end, 0, dict(scope)))
 
 
 def revenue_at_risk(
