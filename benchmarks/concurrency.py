@@ -133,6 +133,8 @@ async def drive(base: str, users: int, visits: int, options: dict, swap, timeout
             phase = state["phase"]
             seconds, errors = await visit(page, url, timeout_s)
             done.append(Visit(number, url, phase, seconds, errors))
+            if len(done) % 20 == 0:
+                print(f"  {len(done)} of {users * visits} visits, {state['phase']} the swap", flush=True)
             if len(done) == half and state["phase"] == "before":
                 state["phase"] = "during"
                 asyncio.get_running_loop().create_task(swap_then_mark())
