@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,26 +15,58 @@ import streamlit as st
 
 from dashboard import catalog, warehouse
 
+# Versions of a warehouse kept open: the newest for new reruns, the one before for reruns that
+# started on it before a load swapped the file.
+KEEP_VERSIONS = 2
+_opening = threading.Lock()
+
 
 @st.cache_resource(show_spinner=False)
-def _opened() -> dict[str, duckdb.DuckDBPyConnection]:
-    """The connection handed out per warehouse path; cached, so it outlives a module re-import."""
+def _opened() -> dict[str, list[tuple[Path, duckdb.DuckDBPyConnection]]]:
+    """The connections handed out per warehouse path, oldest first, each with the name it was
+    opened by; cached, so they outlive a module re-import."""
     return {}
+
+
+def _version_link(path: Path, version: int) -> Path:
+    """A hard link naming this version of the file: DuckDB shares one database instance per path
+    within a process, so connecting to a swapped-in file by its usual name would hand back the old
+    file while any connection to it is open. Another name for the same file gets its own instance.
+    Falls back to the path itself where links cannot be made."""
+    link = path.with_name(f".{path.name}.v{version}")
+    try:
+        if link.exists() and not os.path.samefile(link, path):
+            link.unlink()
+        if not link.exists():
+            os.link(path, link)
+    except OSError:
+        return path
+    return link
+
+
+def _forget(path: Path, keep: set[Path]) -> None:
+    """Remove the version links not kept, so old files do not linger on disk after every load."""
+    for link in path.parent.glob(f".{path.name}.v*"):
+        if link not in keep:
+            link.unlink(missing_ok=True)
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _connection(path: str, version: int) -> duckdb.DuckDBPyConnection:
-    """One connection per warehouse file version; a reload swaps in a new file and a new key.
-
-    The old version's connection is closed first: DuckDB shares one database instance per
-    path within a process, so while it stays open, connecting again returns the old file.
-    """
-    opened = _opened()
-    previous = opened.pop(path, None)
-    if previous is not None:
-        previous.close()
-    opened[path] = warehouse.connect(Path(path))
-    return opened[path]
+    """One connection per warehouse file version, opened through the version's own link; the
+    previous version's stays open so that a rerun in flight during a load finishes on the data it
+    started with, and older ones are closed."""
+    with _opening:
+        opened = _opened().setdefault(path, [])
+        link = _version_link(Path(path), version)
+        if link == Path(path):
+            while opened:  # no links: the old instance must go before the new file can be opened
+                opened.pop(0)[1].close()
+        opened.append((link, warehouse.connect(link)))
+        while len(opened) > KEEP_VERSIONS:
+            opened.pop(0)[1].close()
+        _forget(Path(path), {name for name, _ in opened})
+        return opened[-1][1]
 
 
 def connection() -> duckdb.DuckDBPyConnection:

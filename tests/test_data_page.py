@@ -102,7 +102,8 @@ def test_problems_are_listed_and_nothing_changes(db: Path) -> None:
     assert at.get("download_button")[-1].label == "Download all 1 problems (CSV)"
     assert not at.button(key="upload.clear").disabled
     assert sha(db) == before
-    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+    # besides the app's link to the version it has open (cache.py), no file was left behind
+    assert sorted(p.name for p in db.parent.iterdir() if not p.name.startswith(f".{db.name}.v")) == [db.name]
 
 
 def test_a_zipped_export_with_an_uploaded_mapping_and_bad_rows_left_out(db: Path) -> None:
