@@ -145,8 +145,10 @@ with chase:
     for row in chased.itertuples():
         st.page_link(
             "dashboard/pages/suppliers.py",
-            label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} PO lines past promise, "
-            f"{row.waiting_lines} customer lines waiting ({row.waiting_value:,.0f})",
+            label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
+            f"{row.waiting_lines} lines waiting ({row.waiting_value:,.0f})",
+            help=f"{row.po_lines_past_promise} open PO lines past their promised date; {row.waiting_lines} "
+            f"customer lines worth {row.waiting_value:,.0f} wait on this supplier's open PO lines",
             query_params={"supplier": row.supplier_id},
         )
 with expedite:
