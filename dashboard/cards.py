@@ -76,6 +76,17 @@ def chart_annotations(
     return annotations(column.min(), column.max(), filters)
 
 
+def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
+    st.download_button(
+        label,
+        frame.to_csv(index=False),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
 def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: Filters | None = None) -> None:
     """Chart first when the header asks for one; the table, SQL and CSV are one click away."""
     if frame.empty:
@@ -91,14 +102,7 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
                 st.warning(str(exc))
     with tabs["Table"]:
         st.dataframe(frame, width="stretch", hide_index=True)
-        st.download_button(
-            "Download CSV",
-            frame.to_csv(index=False),
-            file_name=f"{query.id}.csv",
-            mime="text/csv",
-            key=f"{prefix}{query.id}.download",
-            icon=":material/download:",
-        )
+        csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
     with tabs["SQL"]:
         st.caption(query.file)
         st.code(query.text, language="sql")
@@ -112,6 +116,7 @@ def show_built(
     column_config: Mapping[str, Any] | None = None,
     styled: Any = None,
     table_first: bool = False,
+    column_order: list[str] | None = None,
 ) -> None:
     """Like show(), for charts a page built itself (charts.py): one tab per named chart, then the
     table (column_config, or a pandas Styler for conditional colours) with its CSV, then the SQL."""
@@ -130,15 +135,9 @@ def show_built(
             width="stretch",
             hide_index=True,
             column_config=dict(column_config) if column_config else None,
+            column_order=column_order,
         )
-        st.download_button(
-            "Download CSV",
-            frame.to_csv(index=False),
-            file_name=f"{query.id}.csv",
-            mime="text/csv",
-            key=f"{prefix}{query.id}.download",
-            icon=":material/download:",
-        )
+        csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
     with tabs["SQL"]:
         st.caption(query.file)
         st.code(query.text, language="sql")

@@ -80,14 +80,7 @@ def sku_table(
         on_select=partial(pick_sku, key, frame),
         selection_mode="single-row",
     )
-    st.download_button(
-        "Download CSV",
-        frame.to_csv(index=False),
-        file_name=f"{query.id}.csv",
-        mime="text/csv",
-        key=f"{key}.download",
-        icon=":material/download:",
-    )
+    cards.csv_download(frame, f"{query.id}.csv", f"{key}.download")
 
 
 def headline(query: catalog.Query, active: filters.Filters) -> None:

@@ -54,17 +54,6 @@ def number(format_: str, label: str | None = None, help_: str | None = None) -> 
     return st.column_config.NumberColumn(label, format=format_, help=help_)
 
 
-def download(frame: pd.DataFrame, label: str, name: str) -> None:
-    st.download_button(
-        label,
-        frame.to_csv(index=False),
-        file_name=f"{name}-{end:%Y-%m-%d}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"{PAGE}.{name}.download",
-    )
-
-
 LINE_COLUMNS = {
     "risk": number("percent", "risk", "Probability the line is canceled before it ships"),
     "expected_loss": number("dollar", "expected loss", "value x risk"),
@@ -129,7 +118,12 @@ with st.container(border=True):
         st.dataframe(at_risk.head(500), width="stretch", hide_index=True, column_config=LINE_COLUMNS)
         if len(at_risk) > 500:
             st.caption(f"The first 500 of {len(at_risk):,} lines; the CSV has them all.")
-        download(at_risk, "Download the call list (CSV)", "at-risk-lines")
+        cards.csv_download(
+            at_risk,
+            f"at-risk-lines-{end:%Y-%m-%d}.csv",
+            f"{PAGE}.at-risk-lines.download",
+            "Download the call list (CSV)",
+        )
         with st.expander("How the score is made"):
             st.markdown(
                 f"""

@@ -35,43 +35,6 @@ def money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def panel(
-    query: catalog.Query,
-    frame: pd.DataFrame,
-    built: dict[str, Any] | None = None,
-    styled: Any = None,
-    column_config: dict[str, Any] | None = None,
-    column_order: list[str] | None = None,
-) -> None:
-    """Charts the page built, then the table with its CSV download, then the SQL: each one click away."""
-    if frame.empty:
-        st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
-    names = [*(built or {}), "Table", "SQL"]
-    tabs = dict(zip(names, st.tabs(names), strict=True))
-    for name, chart in (built or {}).items():
-        with tabs[name]:
-            st.altair_chart(chart, width="stretch")
-    with tabs["Table"]:
-        st.dataframe(
-            frame if styled is None else styled,
-            width="stretch",
-            hide_index=True,
-            column_config=column_config,
-            column_order=column_order,
-        )
-        st.download_button(
-            "Download CSV",
-            frame.to_csv(index=False),
-            file_name=f"{query.id}.csv",
-            mime="text/csv",
-            key=f"{query.id}.download",
-            icon=":material/download:",
-        )
-    with tabs["SQL"]:
-        st.caption(query.file)
-        st.code(query.text, language="sql")
-
-
 def heading(query: catalog.Query, note: str = "") -> None:
     st.subheader(query.title)
     with st.expander("How this is computed"):
@@ -113,7 +76,7 @@ def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
         },
         na_rep="-",
     )
-    panel(
+    cards.show_built(
         query,
         frame,
         styled=styled,
@@ -224,7 +187,7 @@ def trends(
                 y_format=fmt,
             )
             built[label] = charts.annotate(chart, marks)
-    panel(
+    cards.show_built(
         query,
         frame,
         built,
@@ -248,7 +211,7 @@ def disruptions(query: catalog.Query, frame: pd.DataFrame) -> None:
             "No supplier's weekly delay stood out from its own history in this period.",
             icon=":material/check_circle:",
         )
-    panel(
+    cards.show_built(
         query,
         frame,
         column_config={
@@ -305,7 +268,7 @@ def lead_times(query: catalog.Query, frame: pd.DataFrame) -> None:
                 alt.Tooltip("share_longer_than_planned:Q", format=".0%"),
             ],
         )
-    panel(
+    cards.show_built(
         query,
         frame,
         built,
@@ -331,7 +294,7 @@ def watchlist(query: catalog.Query, frame: pd.DataFrame) -> None:
     styled = frame.style.apply(flag_overdue, axis=None).format(
         {"waiting_value": "{:,.0f}", "supplier_waiting_value_past_promise": "{:,.0f}"}, na_rep="-"
     )
-    panel(
+    cards.show_built(
         query,
         frame,
         styled=styled,
