@@ -88,6 +88,17 @@ def as_of() -> dt.date:
     return _as_of(*_key())
 
 
+@st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
+def _missing_objects(path: str, version: int) -> list[str]:
+    return warehouse.missing_objects(_connection(path, version))
+
+
+def missing_objects() -> list[str]:
+    """What the warehouse lacks that this version's queries read; checked once per file version,
+    since every rerun of every page asks before it draws anything."""
+    return _missing_objects(*_key())
+
+
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def _choices(source: str, path: str, version: int) -> list[Any]:
     return catalog.choices(_connection(path, version), source)

@@ -42,7 +42,7 @@ def _build(path: Path, label: str) -> None:
 def _outdated(path: Path) -> list[str]:
     """What the warehouse lacks that this version's queries read, checked on the app's own
     connection (a second one with other settings would be refused)."""
-    return warehouse.missing_objects(cache.connection()) if path.exists() else []
+    return cache.missing_objects() if path.exists() else []
 
 
 def ensure_warehouse() -> None:
