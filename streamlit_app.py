@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import filters, first_start
+from dashboard.app import filters, first_start
 
 st.set_page_config(page_title="Backorder Desk", page_icon=":material/inventory_2:", layout="wide")
 
@@ -11,23 +11,27 @@ first_start.ensure_warehouse()
 pages = {
     "Review": [
         st.Page(
-            "dashboard/pages/weekly_review.py",
+            "dashboard/app/pages/weekly_review.py",
             title="Weekly review",
             icon=":material/event_note:",
             default=True,
         ),
     ],
     "Analysis": [
-        st.Page("dashboard/pages/backorders.py", title="Backorders", icon=":material/pending_actions:"),
-        st.Page("dashboard/pages/suppliers.py", title="Suppliers", icon=":material/local_shipping:"),
-        st.Page("dashboard/pages/demand_signal.py", title="Demand signal", icon=":material/trending_up:"),
+        st.Page("dashboard/app/pages/backorders.py", title="Backorders", icon=":material/pending_actions:"),
+        st.Page("dashboard/app/pages/suppliers.py", title="Suppliers", icon=":material/local_shipping:"),
+        st.Page("dashboard/app/pages/demand_signal.py", title="Demand signal", icon=":material/trending_up:"),
         st.Page(
-            "dashboard/pages/cancellation_risk.py", title="Cancellation risk", icon=":material/person_cancel:"
+            "dashboard/app/pages/cancellation_risk.py",
+            title="Cancellation risk",
+            icon=":material/person_cancel:",
         ),
     ],
     "Data": [
-        st.Page("dashboard/pages/query_library.py", title="Query library", icon=":material/database_search:"),
-        st.Page("dashboard/pages/data.py", title="Data", icon=":material/database:"),
+        st.Page(
+            "dashboard/app/pages/query_library.py", title="Query library", icon=":material/database_search:"
+        ),
+        st.Page("dashboard/app/pages/data.py", title="Data", icon=":material/database:"),
     ],
 }
 page = st.navigation(pages)

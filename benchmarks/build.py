@@ -59,10 +59,10 @@ def fingerprint(step: str) -> str:
     if step == "generate":
         files = [root / "dashboard" / "sample.py"]
     else:
-        files = [root / "dashboard" / name for name in ("ingest.py", "warehouse.py", "mapping.py")]
-        files += sorted((root / "dashboard" / "sql").glob("*.sql")) + sorted(
-            (root / "queries" / "views").glob("*.sql")
-        )
+        files = sorted((root / "dashboard" / "ingest").rglob("*.py"))
+        files += sorted((root / "dashboard" / "query").rglob("*.py"))
+        files += sorted((root / "dashboard" / "query" / "sql").glob("*.sql"))
+        files += sorted((root / "queries" / "views").glob("*.sql"))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

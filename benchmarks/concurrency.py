@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks import build, measure
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

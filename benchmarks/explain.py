@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from benchmarks import floor
-from dashboard import catalog, warehouse
+from dashboard.query import catalog, warehouse
 
 
 def operators(con, sql: str, params: dict) -> tuple[float, list[dict]]:

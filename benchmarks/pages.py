@@ -6,7 +6,7 @@ KPIs (queries/kpis.sql, once overall and once per supplier), the tiles for the w
 before, the 12-week trend, movers, cancellations and the events drawn on its charts. The query
 library runs its own files (queries/*.sql). Within one page load a repeated (query, parameters)
 runs once, as the app's result cache would serve it. The cancellation-risk page also fits its
-model (dashboard/risk.py) when that module exists.
+model (dashboard/model/risk.py) when that module exists.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard import catalog
+from dashboard.query import catalog
 
 PAGES: tuple[str, ...] = (
     "weekly_review",
@@ -92,27 +92,27 @@ def _folder(folder: str | None) -> Callable[[Runner], None]:
 
 
 def _weekly_review(run: Runner) -> None:
-    from dashboard import alerts, review
+    from dashboard.review import alerts, weekly
 
-    week = review.default_week(run.as_of)
+    week = weekly.default_week(run.as_of)
     rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
     groups = {name: catalog.choices(run.con, source) for name, source in alerts.GROUP_SOURCES.items()}
     alerts.check(run, week, rules, groups, {})
-    review.tiles(run, week, {})
-    history = review.trend(run, week, {})
-    review.movers(run, week, {})
-    review.cancellations(run, week, {})
+    weekly.tiles(run, week, {})
+    history = weekly.trend(run, week, {})
+    weekly.movers(run, week, {})
+    weekly.cancellations(run, week, {})
     first = pd.Timestamp(history["week_start"].min()).date() if len(history) else week.start
     run("events", {"start": first, "end": week.end})
     for query in catalog.for_page("weekly_review"):
-        run.query(query, review.week_values(week))
+        run.query(query, weekly.week_values(week))
 
 
 def risk_module() -> Any | None:
-    """dashboard.risk when the cancellation-risk model exists in this tree."""
-    if importlib.util.find_spec("dashboard.risk") is None:
+    """dashboard.model.risk when the cancellation-risk model exists in this tree."""
+    if importlib.util.find_spec("dashboard.model.risk") is None:
         return None
-    import dashboard.risk as risk
+    from dashboard.model import risk
 
     return risk
 

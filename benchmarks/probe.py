@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks import baselines, floor, measure, pages
-from dashboard import catalog, warehouse
+from dashboard.query import catalog, warehouse
 
 
 def probe_pages(db: Path, names: list[str], runs: int = measure.WARM_RUNS) -> dict:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard import catalog, warehouse
+from dashboard.query import catalog, warehouse
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -53,10 +53,10 @@ class _Bar:
 def _ensure_sample(path: Path) -> None:
     if path.exists():
         return
-    from dashboard import first_start
+    from dashboard.ingest import sample_warehouse
 
     print(f"No warehouse at {path}; building the sample warehouse first.", file=sys.stderr)
-    first_start.build_sample(path, progress=_Bar("sample"))
+    sample_warehouse.build_sample(path, progress=_Bar("sample"))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -67,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from dashboard import first_start, sample
+    from dashboard import sample
+    from dashboard.ingest import sample_warehouse
 
     started = time.monotonic()
     if args.out:
@@ -75,7 +76,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         where = args.out
     else:
         path = _db(args)
-        counts = first_start.build_sample(path, lines=args.lines, seed=args.seed, progress=_Bar("sample"))
+        counts = sample_warehouse.build_sample(
+            path, lines=args.lines, seed=args.seed, progress=_Bar("sample")
+        )
         where = str(path)
     total = ", ".join(f"{table} {count:,}" for table, count in counts.items())
     print(f"sample written to {where} in {time.monotonic() - started:.1f}s: {total}")
@@ -220,18 +223,19 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _review_setup(args: argparse.Namespace) -> tuple[Any, Any, dt.date, Any]:
     """The connection, runner, as-of date and week (--week, or the last complete one)."""
-    from dashboard import review
+    from dashboard.review import weekly
 
     path = _db(args)
     _ensure_sample(path)
     con = warehouse.connect(path)
     as_of = catalog.as_of(con)
-    week = review.Week.parse(args.week) if args.week else review.default_week(as_of)
-    return con, review.run_on(con), as_of, week
+    week = weekly.Week.parse(args.week) if args.week else weekly.default_week(as_of)
+    return con, weekly.run_on(con), as_of, week
 
 
 def _breaches(con: Any, run: Any, week: Any, rules_path: Path) -> list[Any]:
-    from dashboard import alerts, risk
+    from dashboard.model import risk
+    from dashboard.review import alerts
 
     rules = alerts.load(rules_path)
     groups = {name: catalog.choices(con, source) for name, source in alerts.GROUP_SOURCES.items()}
@@ -239,7 +243,8 @@ def _breaches(con: Any, run: Any, week: Any, rules_path: Path) -> list[Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from dashboard import alerts, report, risk
+    from dashboard.model import risk
+    from dashboard.review import alerts, report
 
     try:
         con, run, as_of, week = _review_setup(args)
@@ -265,7 +270,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from dashboard import alerts
+    from dashboard.review import alerts
 
     try:
         con, run, _, week = _review_setup(args)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import first_start, ingest, warehouse
+from dashboard import ingest
+from dashboard.ingest import sample_warehouse
+from dashboard.query import warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALDATA = warehouse.PROJECT_ROOT.parent / "shared" / "realdata"
@@ -25,7 +27,7 @@ def handmade_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default-size sample warehouse, built the way the app builds it on first start."""
     path = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    first_start.build_sample(path)
+    sample_warehouse.build_sample(path)
     return path
 
 

@@ -6,17 +6,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
 PAGES = [
-    "dashboard/pages/weekly_review.py",
-    "dashboard/pages/backorders.py",
-    "dashboard/pages/suppliers.py",
-    "dashboard/pages/demand_signal.py",
-    "dashboard/pages/cancellation_risk.py",
-    "dashboard/pages/query_library.py",
-    "dashboard/pages/data.py",
+    "dashboard/app/pages/weekly_review.py",
+    "dashboard/app/pages/backorders.py",
+    "dashboard/app/pages/suppliers.py",
+    "dashboard/app/pages/demand_signal.py",
+    "dashboard/app/pages/cancellation_risk.py",
+    "dashboard/app/pages/query_library.py",
+    "dashboard/app/pages/data.py",
 ]
 
 
@@ -41,7 +41,7 @@ def test_page_renders_without_exception_or_error(sample_db: Path, use_db, page: 
 
 def test_data_page_shows_the_as_of_date_and_every_table(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
-    at = open_page("dashboard/pages/data.py")
+    at = open_page("dashboard/app/pages/data.py")
     assert at.metric[0].value == "2026-01-24"
     tables = at.dataframe[0].value
     assert dict(zip(tables["table_name"], tables["row_count"], strict=True)) == {
@@ -59,7 +59,7 @@ def test_data_page_shows_the_as_of_date_and_every_table(handmade_db: Path, use_d
 def test_filters_are_read_from_the_url(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
     url = {"q": "kpis", "start": "2026-01-05", "end": "2026-01-18", "category": "Toys"}
-    at = open_page("dashboard/pages/query_library.py", url)
+    at = open_page("dashboard/app/pages/query_library.py", url)
     assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2026-01-05"
     assert at.sidebar.selectbox(key="filter.category").value == "Toys"
     kpis = at.dataframe[-1].value.iloc[0]
@@ -91,7 +91,7 @@ def test_a_broken_query_file_is_an_error_card_and_the_rest_works(
     (queries / "aa_broken.sql").write_text("/*\ntitle: Broken\n*/\nselect * from no_such_table\n")
     (queries / "ab_unparsable.sql").write_text("selec 1\n")
     monkeypatch.setattr(warehouse, "QUERIES_DIR", queries)
-    at = open_page("dashboard/pages/query_library.py", {"q": "aa_broken"})
+    at = open_page("dashboard/app/pages/query_library.py", {"q": "aa_broken"})
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "ab_unparsable.sql" in errors and "Parser Error" in errors
@@ -103,7 +103,7 @@ def test_a_broken_query_file_is_an_error_card_and_the_rest_works(
 
 def test_reset_filters_restores_the_defaults(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
-    at = open_page("dashboard/pages/data.py", {"category": "Toys", "start": "2026-01-01"})
+    at = open_page("dashboard/app/pages/data.py", {"category": "Toys", "start": "2026-01-01"})
     next(b for b in at.sidebar.button if b.label == "Reset filters").click().run()
     assert not at.exception
     assert at.sidebar.selectbox(key="filter.category").value == "All"
@@ -112,7 +112,7 @@ def test_reset_filters_restores_the_defaults(handmade_db: Path, use_db) -> None:
 
 def test_a_link_with_filters_applies_them_within_a_session(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
-    at = open_page("dashboard/pages/data.py")
+    at = open_page("dashboard/app/pages/data.py")
     at.sidebar.selectbox(key="filter.channel").set_value("web").run()
     at.query_params["supplier"] = "S2"  # as st.page_link(..., query_params=...) would
     at.run()

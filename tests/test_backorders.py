@@ -38,7 +38,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import catalog, ingest, sample, warehouse
+from dashboard import ingest, sample
+from dashboard.query import catalog, warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "backorders_eta"
 PLANTED = sample.PLANTED

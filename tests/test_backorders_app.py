@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ingest, warehouse
+from dashboard import ingest
+from dashboard.query import warehouse
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGE = "dashboard/pages/backorders.py"
+PAGE = "dashboard/app/pages/backorders.py"
 FIXTURE = Path(__file__).parent / "fixtures" / "backorders_eta"
 SECTIONS = [
     "How big is the backlog, and is it growing?",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 pytestmark = pytest.mark.browser
 

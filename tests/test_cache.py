@@ -7,7 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import cache, ingest, warehouse
+from dashboard import ingest
+from dashboard.app import cache
+from dashboard.query import warehouse
 from tests.conftest import FIXTURES
 
 

@@ -33,7 +33,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import catalog, ingest, risk, warehouse
+from dashboard import ingest
+from dashboard.model import risk
+from dashboard.query import catalog, warehouse
+from dashboard.review import weekly
 
 FIXTURE = Path(__file__).parent / "fixtures" / "risk_notices"
 
@@ -234,10 +237,9 @@ def test_restock_priority_ranks_by_revenue_at_risk_by_hand() -> None:
 
 
 def test_skus_to_expedite_on_the_sample_carry_their_revenue_at_risk(sample) -> None:
-    from dashboard import review
 
-    week = review.Week.parse("2026-W46")
-    ranked = review.skus_to_expedite(review.run_on(sample), week, top=10, scores=risk.for_review(sample))
+    week = weekly.Week.parse("2026-W46")
+    ranked = weekly.skus_to_expedite(weekly.run_on(sample), week, top=10, scores=risk.for_review(sample))
     assert len(ranked) == 10 and ranked["revenue_at_risk"].notna().all()
     assert ranked["priority"].is_monotonic_decreasing
     scored = risk.score_open_lines(sample, week.end)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ingest, warehouse
+from dashboard import ingest
+from dashboard.query import warehouse
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGE = "dashboard/pages/cancellation_risk.py"
+PAGE = "dashboard/app/pages/cancellation_risk.py"
 FIXTURE = Path(__file__).parent / "fixtures" / "risk_notices"
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import catalog, warehouse
+from dashboard.query import catalog, warehouse
 
 AS_OF = dt.date(2026, 1, 24)
 

@@ -15,7 +15,7 @@ def test_check_runs_every_query_on_the_sample(sample_db: Path, capsys) -> None:
 
 
 def test_check_fails_and_names_a_broken_file(sample_db: Path, tmp_path: Path, monkeypatch, capsys) -> None:
-    from dashboard import warehouse
+    from dashboard.query import warehouse
 
     queries = tmp_path / "queries"
     shutil.copytree(warehouse.QUERIES_DIR, queries)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,7 +34,7 @@ def sha(path: Path) -> str:
 def data_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("dashboard/pages/data.py")
+    at.switch_page("dashboard/app/pages/data.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -31,7 +31,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from dashboard import catalog, ingest, sample, warehouse
+from dashboard import ingest, sample
+from dashboard.query import catalog, warehouse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "demand"
 Z95, Z99 = 1.6449, 2.3263

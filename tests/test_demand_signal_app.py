@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 from tests.test_demand_signal import build_demand_db
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGE = "dashboard/pages/demand_signal.py"
+PAGE = "dashboard/app/pages/demand_signal.py"
 TABLES = ("demand", "surging", "lost", "reorder", "restock")
 
 

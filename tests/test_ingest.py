@@ -16,8 +16,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from dashboard import dialect, ingest, warehouse
-from dashboard.ingest import LoadError, Problem
+from dashboard import ingest
+from dashboard.ingest.formats import delimited
+from dashboard.ingest.problems import LoadError, Problem
+from dashboard.query import warehouse
 
 GOOD = Path(__file__).parent / "fixtures" / "canonical_good"
 COUNTS = {table: 0 for table in warehouse.TABLES} | {
@@ -408,7 +410,7 @@ def test_a_file_that_is_not_csv_text_says_what_it_is(
 def test_invalid_utf8_after_the_sample_is_reported_per_line(
     src: Path, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dialect, "SAMPLE_BYTES", 40)
+    monkeypatch.setattr(delimited, "SAMPLE_BYTES", 40)
     lines = (src / "customers.csv").read_bytes().splitlines()
     lines[3] = b"C3,consumer,s\xfcd"
     (src / "customers.csv").write_bytes(b"\n".join(lines) + b"\n")

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import cli, warehouse
+from dashboard import cli
+from dashboard.query import warehouse
 
 EXPECTED_KEYS = [
     "as_of",

@@ -12,8 +12,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from dashboard import cli, ingest, mapping, sqlexpr, warehouse
-from dashboard.ingest import LoadError, Options, Problem
+from dashboard import cli, ingest
+from dashboard.ingest import Options, mapping, sqlexpr
+from dashboard.ingest.problems import LoadError, Problem
+from dashboard.query import warehouse
 
 MESSY = Path(__file__).parent / "fixtures" / "messy_export"
 COUNTS = {table: 0 for table in warehouse.TABLES} | {

@@ -14,19 +14,20 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cli, ingest, warehouse
+from dashboard import cli, ingest
+from dashboard.query import warehouse
 
 REALDATA = warehouse.PROJECT_ROOT.parent / "shared" / "realdata"
 EXAMPLES = warehouse.PROJECT_ROOT / "examples"
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
 PAGES = [
-    "dashboard/pages/weekly_review.py",
-    "dashboard/pages/backorders.py",
-    "dashboard/pages/suppliers.py",
-    "dashboard/pages/demand_signal.py",
-    "dashboard/pages/cancellation_risk.py",
-    "dashboard/pages/query_library.py",
-    "dashboard/pages/data.py",
+    "dashboard/app/pages/weekly_review.py",
+    "dashboard/app/pages/backorders.py",
+    "dashboard/app/pages/suppliers.py",
+    "dashboard/app/pages/demand_signal.py",
+    "dashboard/app/pages/cancellation_risk.py",
+    "dashboard/app/pages/query_library.py",
+    "dashboard/app/pages/data.py",
 ]
 
 pytestmark = pytest.mark.skipif(

@@ -5,25 +5,27 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import alerts, cli, report, review, warehouse
+from dashboard import cli
+from dashboard.query import warehouse
+from dashboard.review import alerts, report, weekly
 
-W03 = review.Week(dt.date(2026, 1, 12))
+W03 = weekly.Week(dt.date(2026, 1, 12))
 GROUPS = {"supplier": ["S1", "S2"], "category": ["Tools", "Toys"], "channel": ["marketplace", "store", "web"]}
 
 
 @pytest.fixture(scope="module")
 def sample_report(sample_db: Path) -> report.Report:
     con = warehouse.connect(sample_db)
-    run = review.run_on(con)
-    return report.build(run, review.Week.parse("2026-W46"), review.default_week(dt.date(2026, 11, 22)).end)
+    run = weekly.run_on(con)
+    return report.build(run, weekly.Week.parse("2026-W46"), weekly.default_week(dt.date(2026, 11, 22)).end)
 
 
 def test_report_holds_every_tile_value_and_a_chart(sample_db: Path, sample_report: report.Report) -> None:
-    run = review.run_on(warehouse.connect(sample_db))
-    for item in review.tiles(run, review.Week.parse("2026-W46")):
-        assert f'<div class="value">{review.fmt(item.tile.kind, item.value)}</div>' in sample_report.html
-        assert review.fmt_change(item.tile.kind, item.delta) in sample_report.html
-    assert sample_report.html.count("<svg") >= 2 + len(review.TILES)
+    run = weekly.run_on(warehouse.connect(sample_db))
+    for item in weekly.tiles(run, weekly.Week.parse("2026-W46")):
+        assert f'<div class="value">{weekly.fmt(item.tile.kind, item.value)}</div>' in sample_report.html
+        assert weekly.fmt_change(item.tile.kind, item.delta) in sample_report.html
+    assert sample_report.html.count("<svg") >= 2 + len(weekly.TILES)
     assert 'class="marks"' in sample_report.html  # a rendered Vega chart, not only sparklines
     assert "Weekly review 2026-W46" in sample_report.html
 
@@ -53,7 +55,7 @@ def test_report_opens_in_chromium_without_requests(sample_report: report.Report,
         page.on("request", lambda request: requested.append(request.url))
         page.goto(page_file.as_uri())
         page.wait_for_load_state("networkidle")
-        assert page.locator(".tile").count() == len(review.TILES)
+        assert page.locator(".tile").count() == len(weekly.TILES)
         page.screenshot(path=str(warehouse.PROJECT_ROOT / "test-artifacts" / "report.png"), full_page=True)
         chromium.close()
     assert [url for url in requested if not url.startswith(("file:", "data:"))] == []
@@ -74,11 +76,11 @@ def test_report_command_rejects_a_bad_week(handmade_db: Path, capsys) -> None:
 
 
 @pytest.fixture
-def handmade_run(handmade_db: Path) -> review.Runner:
-    return review.run_on(warehouse.connect(handmade_db))
+def handmade_run(handmade_db: Path) -> weekly.Runner:
+    return weekly.run_on(warehouse.connect(handmade_db))
 
 
-def test_alerts_fire_on_crafted_rules(handmade_run: review.Runner) -> None:
+def test_alerts_fire_on_crafted_rules(handmade_run: weekly.Runner) -> None:
     rules = alerts.parse(
         "rules:\n"
         "  - {name: Rate, metric: backorder_rate_lines, above: 0.5}\n"
@@ -94,7 +96,7 @@ def test_alerts_fire_on_crafted_rules(handmade_run: review.Runner) -> None:
     ]
 
 
-def test_alerts_stay_quiet_when_nothing_crosses(handmade_run: review.Runner) -> None:
+def test_alerts_stay_quiet_when_nothing_crosses(handmade_run: weekly.Runner) -> None:
     rules = alerts.parse(
         "rules:\n"
         "  - {metric: backorder_rate_lines, above: 1.0}\n"
@@ -147,12 +149,12 @@ def test_revenue_at_risk_is_a_tile_an_alert_and_in_the_report(sample_db: Path) -
     """Revenue at risk comes from the cancellation-risk model: the weekly tile is the same sum the
     Cancellation risk page shows for the week's end, an alert rule can watch it, and the report
     carries it with the customers to notify."""
-    from dashboard import risk
+    from dashboard.model import risk
 
     con = warehouse.connect(sample_db)
-    run, scores = review.run_on(con), risk.for_review(con)
-    week = review.Week.parse("2026-W46")
-    tiles = {item.tile.key: item for item in review.tiles(run, week, scores=scores)}
+    run, scores = weekly.run_on(con), risk.for_review(con)
+    week = weekly.Week.parse("2026-W46")
+    tiles = {item.tile.key: item for item in weekly.tiles(run, week, scores=scores)}
     tile = tiles["revenue_at_risk"]
     expected = risk.score_open_lines(con, week.end)["expected_loss"].sum()
     assert tile.value == pytest.approx(expected) and tile.value > 0
@@ -169,7 +171,7 @@ def test_revenue_at_risk_is_a_tile_an_alert_and_in_the_report(sample_db: Path) -
     assert [b.rule.name for b in found] == ["Risk"] and found[0].value == pytest.approx(tile.value)
     assert alerts.check(run, week, rules, {}) == []  # no model, no check
     built = report.build(run, week, dt.date(2026, 11, 22), scores=scores)
-    assert f'<div class="value">{review.fmt("money", tile.value)}</div>' in built.html
+    assert f'<div class="value">{weekly.fmt("money", tile.value)}</div>' in built.html
     assert "Customers to notify" in built.html
-    notices = review.customers_to_notify(run)
+    notices = weekly.customers_to_notify(run)
     assert not notices.empty and notices.iloc[0]["order_id"] in built.html

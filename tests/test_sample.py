@@ -10,7 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import sample, warehouse
+from dashboard import sample
+from dashboard.query import warehouse
 from dashboard.sample import DEFAULT_LINES, END, PLANTED, START
 
 SMALL = 20_000

@@ -51,12 +51,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import catalog, cli, ingest, warehouse
+from dashboard import cli, ingest
+from dashboard.query import catalog, warehouse
 from dashboard.sample import PLANTED
 
 FIXTURE = Path(__file__).parent / "fixtures" / "suppliers_handmade"
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGE = "dashboard/pages/suppliers.py"
+PAGE = "dashboard/app/pages/suppliers.py"
 IDS = (
     "supplier_scorecard",
     "supplier_weekly",

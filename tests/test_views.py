@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 
 def rows(path: Path, sql: str) -> list[tuple]:

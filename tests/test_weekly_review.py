@@ -19,29 +19,30 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import notes, review, warehouse
+from dashboard.query import warehouse
+from dashboard.review import notes, weekly
 
-W03 = review.Week(dt.date(2026, 1, 12))
+W03 = weekly.Week(dt.date(2026, 1, 12))
 
 
 @pytest.fixture
-def run(handmade_db: Path) -> review.Runner:
-    return review.run_on(warehouse.connect(handmade_db))
+def run(handmade_db: Path) -> weekly.Runner:
+    return weekly.run_on(warehouse.connect(handmade_db))
 
 
 def test_weeks_are_iso_weeks() -> None:
-    assert review.Week.parse("2026-W03") == W03
+    assert weekly.Week.parse("2026-W03") == W03
     assert W03.label == "2026-W03" and W03.end == dt.date(2026, 1, 18)
     assert W03.previous.label == "2026-W02"
-    assert review.Week.parse("2020-W53").start == dt.date(2020, 12, 28)
-    assert review.default_week(dt.date(2026, 1, 24)) == W03
-    assert review.default_week(dt.date(2026, 1, 26)).label == "2026-W04"
+    assert weekly.Week.parse("2020-W53").start == dt.date(2020, 12, 28)
+    assert weekly.default_week(dt.date(2026, 1, 24)) == W03
+    assert weekly.default_week(dt.date(2026, 1, 26)).label == "2026-W04"
     with pytest.raises(ValueError, match="not an ISO week"):
-        review.Week.parse("week 3")
+        weekly.Week.parse("week 3")
 
 
-def test_tiles_change_week_over_week_coloured_by_good_or_bad(run: review.Runner) -> None:
-    tiles = {t.tile.key: t for t in review.tiles(run, W03)}
+def test_tiles_change_week_over_week_coloured_by_good_or_bad(run: weekly.Runner) -> None:
+    tiles = {t.tile.key: t for t in weekly.tiles(run, W03)}
     expected = {
         # key: (value, previous, delta, good)
         "backorder_rate_lines": (1.0, 0.6, 0.4, False),
@@ -59,17 +60,17 @@ def test_tiles_change_week_over_week_coloured_by_good_or_bad(run: review.Runner)
         assert tile.previous == (None if previous is None else pytest.approx(previous)), key
         assert tile.delta == (None if delta is None else pytest.approx(delta)), key
         assert tile.good is good, key
-        assert len(tile.series) == review.TREND_WEEKS
+        assert len(tile.series) == weekly.TREND_WEEKS
         assert tile.series[-1] == pytest.approx(value), key
 
 
 def test_weekly_trend_agrees_with_kpis_for_every_week(sample_db: Path) -> None:
-    run = review.run_on(warehouse.connect(sample_db))
-    week = review.Week.parse("2026-W46")
+    run = weekly.run_on(warehouse.connect(sample_db))
+    week = weekly.Week.parse("2026-W46")
     history = run("kpi_trend", {"end": week.end, "weeks": 12, "channel": "web"}).set_index("week_start")
     for weeks_back in range(12):
-        then = review.Week(week.start - dt.timedelta(days=7 * weeks_back))
-        expected = review.kpis(run, then, {"channel": "web"})
+        then = weekly.Week(week.start - dt.timedelta(days=7 * weeks_back))
+        expected = weekly.kpis(run, then, {"channel": "web"})
         got = history.loc[pd.Timestamp(then.start)]
         for key, value in expected.items():
             if key in ("as_of", "from", "to"):
@@ -79,8 +80,8 @@ def test_weekly_trend_agrees_with_kpis_for_every_week(sample_db: Path) -> None:
                 assert got[key] != got[key] or got[key] is None, (then.label, key)
 
 
-def test_movers_show_the_backlog_that_grew_and_shrank(run: review.Runner) -> None:
-    moved = review.movers(run, W03)
+def test_movers_show_the_backlog_that_grew_and_shrank(run: weekly.Runner) -> None:
+    moved = weekly.movers(run, W03)
     categories = moved["category"].set_index("key")
     assert categories.loc["Toys", ["open_units_before", "open_units_now", "change_units"]].tolist() == [
         4,
@@ -94,12 +95,12 @@ def test_movers_show_the_backlog_that_grew_and_shrank(run: review.Runner) -> Non
     assert list(moved["supplier"]["name"]) == ["Acme Domestic", "Far East Toys"]
 
 
-def test_biggest_cancellations_of_the_week(run: review.Runner) -> None:
-    canceled = review.cancellations(run, W03)
+def test_biggest_cancellations_of_the_week(run: weekly.Runner) -> None:
+    canceled = weekly.cancellations(run, W03)
     assert canceled[["order_id", "value", "wait_days", "after_promise"]].values.tolist() == [
         ["O2", 20.0, 8, True]
     ]
-    assert review.cancellations(run, W03.previous).empty
+    assert weekly.cancellations(run, W03.previous).empty
 
 
 def test_notes_survive_and_are_scoped_to_their_week(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,10 +148,10 @@ def test_week_comes_from_the_url(handmade_db: Path, use_db) -> None:
 def test_newly_flagged_finds_the_planted_events_in_their_weeks(sample_db: Path) -> None:
     from dashboard import sample
 
-    run = review.run_on(warehouse.connect(sample_db))
+    run = weekly.run_on(warehouse.connect(sample_db))
     planted = sample.PLANTED
     disrupted_in = {
-        label: set(review.new_disruptions(run, review.Week.parse(label))["supplier_id"])
+        label: set(weekly.new_disruptions(run, weekly.Week.parse(label))["supplier_id"])
         for label in ("2026-W15", "2026-W16", "2026-W17", "2026-W40", "2026-W41", "2026-W42")
     }
     overseas = set(planted.overseas_suppliers)
@@ -161,16 +162,16 @@ def test_newly_flagged_finds_the_planted_events_in_their_weeks(sample_db: Path) 
     }
     spiking = set()
     for label in ("2026-W44", "2026-W45", "2026-W46"):
-        spiking |= set(review.new_spikes(run, review.Week.parse(label))["sku"])
+        spiking |= set(weekly.new_spikes(run, weekly.Week.parse(label))["sku"])
     assert set(planted.spike_skus) <= spiking
-    assert not set(planted.spike_skus) & set(review.new_spikes(run, review.Week.parse("2026-W42"))["sku"])
+    assert not set(planted.spike_skus) & set(weekly.new_spikes(run, weekly.Week.parse("2026-W42"))["sku"])
 
 
 def test_actions_name_the_supplier_to_call_first(sample_db: Path) -> None:
     from dashboard import sample
 
-    run = review.run_on(warehouse.connect(sample_db))
-    chase = review.suppliers_to_chase(run)
+    run = weekly.run_on(warehouse.connect(sample_db))
+    chase = weekly.suppliers_to_chase(run)
     assert chase.iloc[0]["supplier_id"] == sample.PLANTED.disrupted_supplier
     assert list(chase["call_rank"]) == sorted(chase["call_rank"])
-    assert not review.skus_to_expedite(run, review.Week.parse("2026-W46")).empty
+    assert not weekly.skus_to_expedite(run, weekly.Week.parse("2026-W46")).empty

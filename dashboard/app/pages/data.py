@@ -5,8 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cards, catalog, filters, ingest, upload
-from dashboard.problems import Problem
+from dashboard import ingest
+from dashboard.app import cards, filters
+from dashboard.ingest import upload
+from dashboard.ingest.problems import Problem
+from dashboard.query import catalog
 
 NO_MAPPING = "No mapping: files are named after the tables (orders.csv, ...)"
 OWN_MAPPING = "Upload a mapping file (.yaml)"

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from dashboard import ingest, warehouse
-from dashboard.problems import LoadError, Problem
+from dashboard import ingest
+from dashboard.ingest.problems import LoadError, Problem
+from dashboard.query import warehouse
 
 EXAMPLES = warehouse.PROJECT_ROOT / "examples"
 CHUNK = 1 << 20

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import cards, catalog, filters
+from dashboard.app import cards, filters
+from dashboard.query import catalog
 
 st.title("Query library")
 st.caption(

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard import catalog, warehouse
+from dashboard.query import catalog, warehouse
 
 # Versions of a warehouse kept open: the newest for new reruns, the one before for reruns that
 # started on it before a load swapped the file.

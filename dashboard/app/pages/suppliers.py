@@ -8,7 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import cards, catalog, charts, filters
+from dashboard.app import cards, filters
+from dashboard.present import charts
+from dashboard.query import catalog
 
 SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
     "supplier_scorecard",

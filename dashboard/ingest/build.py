@@ -26,9 +26,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard import mapping, rawfile, warehouse
-from dashboard.problems import LoadError, Problem, Rejects, Report
-from dashboard.rawfile import RawFile, RowMap
+from dashboard.ingest import mapping
+from dashboard.ingest.formats import rawfile, xlsx
+from dashboard.ingest.formats.rawfile import RawFile, RowMap
+from dashboard.ingest.problems import LoadError, Problem, Rejects, Report
+from dashboard.query import warehouse
 
 __all__ = ["LoadError", "Options", "Outcome", "Prepared", "Problem", "commit", "discard", "load", "prepare"]
 
@@ -253,11 +255,10 @@ def canonical_inputs(path: Path) -> list[Input]:
         return [Input(table, path)]
     if not path.name.lower().endswith(".xlsx"):
         return []
-    from dashboard import workbook
 
     try:
-        sheets = workbook.sheet_names(path)
-    except workbook.WorkbookError:
+        sheets = xlsx.sheet_names(path)
+    except xlsx.WorkbookError:
         return []
     return [Input(s.strip().lower(), path, s) for s in sheets if s.strip().lower() in warehouse.TABLES]
 

@@ -3,7 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, cards, catalog, charts, filters, risk
+from dashboard.app import cache, cards, filters
+from dashboard.model import risk
+from dashboard.present import charts
+from dashboard.query import catalog
 
 PAGE = "demand_signal"
 SHOWN = ("demand_vs_shipped", "surging_skus", "lost_sales", "reorder_suggestions", "restock_priority")

@@ -16,7 +16,9 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from dashboard import catalog, charts, notes
+from dashboard.present import charts
+from dashboard.query import catalog
+from dashboard.review import notes
 
 Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
 TREND_WEEKS = 12
@@ -77,7 +79,7 @@ REVENUE_AT_RISK = Tile(
 
 @dataclass(frozen=True)
 class RiskScores:
-    """What the review takes from the cancellation-risk model (dashboard/risk.py), which needs a
+    """What the review takes from the cancellation-risk model (dashboard/model/risk.py), which needs a
     connection rather than a Runner: revenue at risk at the end of a day for a scope (None without
     enough history to fit on), and restock-priority rows re-ranked by revenue at risk."""
 

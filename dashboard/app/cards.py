@@ -8,8 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, catalog, charts, review
-from dashboard.filters import Filters
+from dashboard.app import cache
+from dashboard.app.filters import Filters
+from dashboard.present import charts
+from dashboard.query import catalog
+from dashboard.review import weekly
 
 
 def widgets(query: catalog.Query, prefix: str = "") -> dict[str, Any]:
@@ -64,7 +67,7 @@ def load(query: catalog.Query, filters: Filters, values: dict[str, Any] | None =
 
 def annotations(start: Any, end: Any, filters: Filters | None = None) -> pd.DataFrame:
     scope = {k: v for k, v in (filters.values() if filters else {}).items() if k not in ("start", "end")}
-    return review.annotations(cache.runner(), start, end, scope)
+    return weekly.annotations(cache.runner(), start, end, scope)
 
 
 def chart_annotations(

@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, cards, catalog, charts, filters
+from dashboard.app import cache, cards, filters
+from dashboard.present import charts
+from dashboard.query import catalog
 
 PAGE = "backorders"
 SHOWN = (

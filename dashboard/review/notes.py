@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 NOTES_ENV_VAR = "BACKORDER_NOTES"
 MAX_LENGTH = 2000

@@ -5,7 +5,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, cards, catalog, charts, filters, risk
+from dashboard.app import cache, cards, filters
+from dashboard.model import risk
+from dashboard.present import charts
+from dashboard.query import catalog
 
 PAGE = "cancellation_risk"
 SHOWN = ("risk_features", "delay_notices", "offer_alternatives", "cancel_curves", "cancel_hazard")

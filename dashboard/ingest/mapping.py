@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml
 
-from dashboard import sqlexpr, warehouse
-from dashboard.problems import LoadError, Problem
+from dashboard.ingest import sqlexpr
+from dashboard.ingest.problems import LoadError, Problem
+from dashboard.query import warehouse
 
 TOP_KEYS = ("name", "description", "missing", "formats", "tables")
 TABLE_KEYS = ("file", "sheet", "delimiter", "encoding", "distinct", "missing", "formats", "columns")

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import vl_convert
 
-from dashboard import alerts, notes, review
+from dashboard.review import alerts, notes, weekly
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = (
@@ -54,7 +54,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 
 @dataclass(frozen=True)
 class Report:
-    week: review.Week
+    week: weekly.Week
     html: str
     summary: str
 
@@ -74,13 +74,13 @@ def sparkline(series: list[float | None], width: int = 120, height: int = 28) ->
     )
 
 
-def _tile(item: review.TileValue) -> str:
+def _tile(item: weekly.TileValue) -> str:
     colour = NEUTRAL if item.good is None else (GOOD if item.good else BAD)
-    change = review.fmt_change(item.tile.kind, item.delta)
-    before = review.fmt(item.tile.kind, item.previous)
+    change = weekly.fmt_change(item.tile.kind, item.delta)
+    before = weekly.fmt(item.tile.kind, item.previous)
     return (
         f'<div class="tile"><div class="label">{html.escape(item.tile.label)}</div>'
-        f'<div class="value">{html.escape(review.fmt(item.tile.kind, item.value))}</div>'
+        f'<div class="value">{html.escape(weekly.fmt(item.tile.kind, item.value))}</div>'
         f'<div class="change" style="color:{colour}">{html.escape(change or "no change")}'
         f' <span class="muted">(last week {html.escape(before)})</span></div>'
         f"{sparkline(item.series)}</div>"
@@ -119,18 +119,18 @@ def svg(chart: Any, width: int = 470) -> str:
 
 
 def build(
-    run: review.Runner,
-    week: review.Week,
+    run: weekly.Runner,
+    week: weekly.Week,
     as_of: dt.date,
     scope: Mapping[str, Any] | None = None,
     breaches: list[alerts.Breach] | None = None,
-    scores: review.RiskScores | None = None,
+    scores: weekly.RiskScores | None = None,
 ) -> Report:
-    items = review.tiles(run, week, scope, scores)
-    history = review.trend(run, week, scope)
-    marks = review.annotations(run, history["week_start"].min(), week.end, scope)
-    moved = review.movers(run, week, scope)
-    canceled = review.cancellations(run, week, scope)
+    items = weekly.tiles(run, week, scope, scores)
+    history = weekly.trend(run, week, scope)
+    marks = weekly.annotations(run, history["week_start"].min(), week.end, scope)
+    moved = weekly.movers(run, week, scope)
+    canceled = weekly.cancellations(run, week, scope)
     written = notes.between(week.start, week.end)
     money = ("open_value_now", "open_value_before", "change_value", "value", "waiting_value")
     parts = [
@@ -147,9 +147,9 @@ def build(
         "<h2>Headline</h2>",
         f'<div class="tiles">{"".join(_tile(item) for item in items)}</div>',
         '<div class="charts"><div><h3>Open backordered units, end of each week</h3>',
-        svg(review.backlog_chart(history, marks)),
+        svg(weekly.backlog_chart(history, marks)),
         "</div><div><h3>Backorder rate and unit fill rate</h3>",
-        svg(review.rate_chart(history, marks)),
+        svg(weekly.rate_chart(history, marks)),
         "</div></div>",
         "<h2>What changed</h2>",
     ]
@@ -158,8 +158,8 @@ def build(
         parts.append(table(moved[dimension], "No change week over week.", money))
     parts.append("<h3>Biggest cancellations</h3>")
     parts.append(table(canceled, "No backordered line was canceled this week.", money))
-    disruptions = review.new_disruptions(run, week, scope)
-    spikes = review.new_spikes(run, week, scope)
+    disruptions = weekly.new_disruptions(run, week, scope)
+    spikes = weekly.new_spikes(run, week, scope)
     parts.append("<h3>Newly flagged supplier disruptions</h3>")
     columns = [
         "supplier_id",
@@ -174,16 +174,16 @@ def build(
     columns = ["sku", "product_name", "category", "ratio", "robust_z", "backorder_ratio"]
     parts.append(table(spikes[columns] if not spikes.empty else spikes, "None this week."))
     parts.append("<h2>Actions for the week</h2><h3>Suppliers to chase (as of the as-of date)</h3>")
-    parts.append(table(review.suppliers_to_chase(run, scope), "No open PO line holds up a backorder.", money))
+    parts.append(table(weekly.suppliers_to_chase(run, scope), "No open PO line holds up a backorder.", money))
     parts.append("<h3>Customers to notify (delay notices due as of the as-of date)</h3>")
-    notify = review.customers_to_notify(run, scope)
+    notify = weekly.customers_to_notify(run, scope)
     columns = ["customer_id", "order_id", "days_waited", "value", "promised_date", "new_eta", "reasons"]
     parts.append(
         table(notify[columns].head(20) if not notify.empty else notify, "No delay notice is due.", money)
         + (f'<p class="muted">The first 20 of {len(notify):,} orders.</p>' if len(notify) > 20 else "")
     )
     parts.append("<h3>SKUs to expedite or reorder</h3>")
-    expedite = review.skus_to_expedite(run, week, scope, scores=scores)
+    expedite = weekly.skus_to_expedite(run, week, scope, scores=scores)
     parts.append(table(expedite.iloc[:, :8] if not expedite.empty else expedite, "No backordered SKU."))
     parts.append("<h2>Notes</h2>")
     if written:
@@ -201,8 +201,8 @@ def build(
     headline = {item.tile.key: item for item in items}
     summary = (
         ", ".join(
-            f"{item.tile.label.lower()} {review.fmt(item.tile.kind, item.value)}"
-            f" ({review.fmt_change(item.tile.kind, item.delta) or 'n/a'})"
+            f"{item.tile.label.lower()} {weekly.fmt(item.tile.kind, item.value)}"
+            f" ({weekly.fmt_change(item.tile.kind, item.delta) or 'n/a'})"
             for item in (headline["backorder_rate_lines"], headline["open_backorder_value"])
         )
         + f", {len(breaches or [])} alert(s)"

@@ -8,7 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import cache, catalog
+from dashboard.app import cache
+from dashboard.query import catalog
 
 STATE = "filters"
 ALL = "All"

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard import cache, ingest, sample, warehouse
+from dashboard.app import cache
+from dashboard.ingest import sample_warehouse
+from dashboard.query import warehouse
 
 _building = threading.Lock()
-
-
-def build_sample(
-    db_path: Path,
-    lines: int = sample.DEFAULT_LINES,
-    seed: int = 7,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, int]:
-    """Generate, then load through the same validated path as anyone's own files."""
-    with tempfile.TemporaryDirectory(prefix=warehouse.SAMPLE_SOURCE) as folder:
-        sample.write(Path(folder), lines=lines, seed=seed, progress=progress)
-        return ingest.load(Path(folder), db_path)
 
 
 def _build(path: Path, label: str) -> None:
@@ -33,7 +21,7 @@ def _build(path: Path, label: str) -> None:
         def report(done: int, total: int) -> None:
             bar.progress(min(done / total, 1.0), text=f"Simulating day {done} of {total}")
 
-        counts = build_sample(path, progress=report)
+        counts = sample_warehouse.build_sample(path, progress=report)
         status.update(
             label=f"Sample warehouse ready: {counts['order_lines']:,} order lines", state="complete"
         )

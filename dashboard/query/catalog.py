@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from dashboard import warehouse
+from dashboard.query import warehouse
 
 HEADER_KEYS = ("title", "description", "params", "chart")
 PARAM_KEYS = ("type", "default", "optional", "from", "options", "label", "help")

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from dashboard import review, warehouse
+from dashboard.query import warehouse
+from dashboard.review import weekly
 
 DEFAULT_RULES = warehouse.PROJECT_ROOT / "alerts.yaml"
 RULE_KEYS = ("name", "metric", "above", "below", "per")
@@ -19,7 +20,7 @@ GROUP_SOURCES = {
     "channel": "orders.channel",
 }
 PER = tuple(GROUP_SOURCES)
-KINDS = {tile.key: tile.kind for tile in (*review.TILES, review.REVENUE_AT_RISK)}
+KINDS = {tile.key: tile.kind for tile in (*weekly.TILES, weekly.REVENUE_AT_RISK)}
 METRICS = (
     "backorder_rate_lines",
     "unit_fill_rate",
@@ -56,7 +57,7 @@ class Rule:
 class Breach:
     rule: Rule
     value: float
-    week: review.Week
+    week: weekly.Week
     group: str | None = None
 
     def __str__(self) -> str:
@@ -70,7 +71,7 @@ class Breach:
 
 def show(metric: str, value: float | None) -> str:
     kind = KINDS.get(metric)
-    return review.fmt(kind, value) if kind else f"{value:,.2f}"
+    return weekly.fmt(kind, value) if kind else f"{value:,.2f}"
 
 
 def _number(value: Any, where: str, key: str) -> float | None:
@@ -125,12 +126,12 @@ def _breached(rule: Rule, value: Any) -> bool:
 
 
 def check(
-    run: review.Runner,
-    week: review.Week,
+    run: weekly.Runner,
+    week: weekly.Week,
     rules: Sequence[Rule],
     groups: Mapping[str, Sequence[str]],
     scope: Mapping[str, Any] | None = None,
-    scores: review.RiskScores | None = None,
+    scores: weekly.RiskScores | None = None,
 ) -> list[Breach]:
     """Every rule against the week's KPIs; a `per` rule is checked for each supplier, category or channel.
     revenue_at_risk needs the risk model (scores); without it, rules on it are not checked."""
@@ -138,7 +139,7 @@ def check(
     if scores is None:
         rules = [rule for rule in rules if rule.metric != "revenue_at_risk"]
     scorer = scores if any(rule.metric == "revenue_at_risk" for rule in rules) else None
-    overall = review.kpis(run, week, scope, scorer) if any(r.per is None for r in rules) else {}
+    overall = weekly.kpis(run, week, scope, scorer) if any(r.per is None for r in rules) else {}
     for rule in rules:
         if rule.per is None:
             if _breached(rule, overall[rule.metric]):
@@ -146,7 +147,7 @@ def check(
             continue
         for group in groups.get(rule.per, ()):
             grouped = {**(scope or {}), rule.per: group}
-            value = review.kpis(run, week, grouped, scorer if rule.metric == "revenue_at_risk" else None)[
+            value = weekly.kpis(run, week, grouped, scorer if rule.metric == "revenue_at_risk" else None)[
                 rule.metric
             ]
             if _breached(rule, value):

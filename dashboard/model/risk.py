@@ -16,7 +16,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from dashboard import catalog, review, warehouse
+from dashboard.query import catalog, warehouse
+from dashboard.review import weekly
 
 QUERY = "risk_features"
 # Too little history to learn from: the page says so instead of showing a score.
@@ -445,7 +446,7 @@ def restock_priority(ranked: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame
     )
 
 
-def for_review(con: duckdb.DuckDBPyConnection) -> review.RiskScores:
+def for_review(con: duckdb.DuckDBPyConnection) -> weekly.RiskScores:
     """Revenue at risk and the restock priority ranked by it, as the weekly review, its report and
     the alerts ask for them; where the warehouse has too little history for the model, revenue at
     risk is None and the restock priority keeps the query's own ranking (value and age)."""
@@ -460,4 +461,4 @@ def for_review(con: duckdb.DuckDBPyConnection) -> review.RiskScores:
             return ranked
         return restock_priority(ranked, scored)
 
-    return review.RiskScores(revenue, rerank)
+    return weekly.RiskScores(revenue, rerank)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = PROJECT_ROOT / "queries"
 VIEWS_DIR = QUERIES_DIR / "views"
 SQL_DIR = Path(__file__).resolve().parent / "sql"

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dashboard import alerts, cache, cards, filters, notes, report, review, risk
+from dashboard.app import cache, cards, filters
+from dashboard.model import risk
+from dashboard.review import alerts, notes, report, weekly
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
@@ -10,19 +12,19 @@ run = cache.runner()
 scores = risk.for_review(cache.connection())
 as_of = cache.as_of()
 
-choices = review.weeks_back(as_of)
+choices = weekly.weeks_back(as_of)
 labels = [week.label for week in choices]
-default = review.default_week(as_of).label
+default = weekly.default_week(as_of).label
 wanted = st.query_params.get("week", default)
 picked = st.selectbox(
     "Week",
     labels,
     index=labels.index(wanted) if wanted in labels else labels.index(default),
-    format_func=lambda label: f"{label}  ({review.Week.parse(label).span})",
+    format_func=lambda label: f"{label}  ({weekly.Week.parse(label).span})",
     key="review.week",
 )
 st.query_params["week"] = picked
-week = review.Week.parse(picked)
+week = weekly.Week.parse(picked)
 
 st.title(f"Weekly review · {week.label}")
 st.caption(
@@ -58,35 +60,35 @@ st.download_button(
 
 st.subheader("Headline")
 with st.spinner("Scoring the open backorders for revenue at risk..."):
-    values = review.tiles(run, week, scope, scores)
+    values = weekly.tiles(run, week, scope, scores)
 for row in range(0, len(values), 3):
     for column, item in zip(st.columns(3), values[row : row + 3], strict=False):
         column.metric(
             item.tile.label,
-            review.fmt(item.tile.kind, item.value),
-            delta=review.fmt_change(item.tile.kind, item.delta) or None,
+            weekly.fmt(item.tile.kind, item.value),
+            delta=weekly.fmt_change(item.tile.kind, item.delta) or None,
             delta_color="normal" if item.tile.higher_is_better else "inverse",
-            help=f"{item.tile.help}. Previous week: {review.fmt(item.tile.kind, item.previous)}.",
+            help=f"{item.tile.help}. Previous week: {weekly.fmt(item.tile.kind, item.previous)}.",
             chart_data=[v for v in item.series if v is not None] or None,
             chart_type="line",
             border=True,
         )
 
-history = review.trend(run, week, scope)
+history = weekly.trend(run, week, scope)
 marks = cards.annotations(history["week_start"].min(), week.end, active)
 left, right = st.columns(2)
 with left:
     st.markdown("**Open backorders at the end of each week**")
-    st.altair_chart(review.backlog_chart(history, marks), width="stretch")
+    st.altair_chart(weekly.backlog_chart(history, marks), width="stretch")
 with right:
     st.markdown("**Backorder rate and unit fill rate by week**")
-    st.altair_chart(review.rate_chart(history, marks), width="stretch")
+    st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
 with st.expander("Weekly figures (table and CSV)"):
     st.dataframe(history, width="stretch", hide_index=True)
     st.download_button("Download CSV", history.to_csv(index=False), f"kpis-{week.label}.csv", "text/csv")
 
 st.subheader("What changed")
-moved = review.movers(run, week, scope)
+moved = weekly.movers(run, week, scope)
 money = st.column_config.NumberColumn(format="%,.0f")
 tabs = st.tabs(["Categories", "Suppliers", "SKUs", "Biggest cancellations"])
 for tab, dimension in zip(tabs, ("category", "supplier", "sku"), strict=False):
@@ -101,7 +103,7 @@ for tab, dimension in zip(tabs, ("category", "supplier", "sku"), strict=False):
             column_config={c: money for c in ("open_value_now", "open_value_before", "change_value")},
         )
 with tabs[3]:
-    canceled = review.cancellations(run, week, scope)
+    canceled = weekly.cancellations(run, week, scope)
     if canceled.empty:
         st.info("No backordered line was canceled this week.")
     st.dataframe(canceled, width="stretch", hide_index=True, column_config={"value": money})
@@ -109,26 +111,26 @@ with tabs[3]:
 st.markdown("**Newly flagged this week**")
 flagged_left, flagged_right = st.columns(2)
 with flagged_left:
-    disruptions = review.new_disruptions(run, week, scope)
+    disruptions = weekly.new_disruptions(run, week, scope)
     st.caption("Supplier disruptions (delays far above the supplier's own history)")
     if disruptions.empty:
         st.info("No new supplier disruption.")
     for row in disruptions.itertuples():
         st.page_link(
-            "dashboard/pages/suppliers.py",
+            "dashboard/app/pages/suppliers.py",
             label=f"{row.supplier_name}: late since {row.period_start:%d %b}, "
             f"{row.median_delay_days:.0f} days median",
             icon=":material/local_shipping:",
             query_params={"supplier": row.supplier_id},
         )
 with flagged_right:
-    spikes = review.new_spikes(run, week, scope)
+    spikes = weekly.new_spikes(run, week, scope)
     st.caption("Demand spikes (last 4 weeks far above the SKU's 12-week baseline)")
     if spikes.empty:
         st.info("No new demand spike.")
     for row in spikes.itertuples():
         st.page_link(
-            "dashboard/pages/demand_signal.py",
+            "dashboard/app/pages/demand_signal.py",
             label=f"{row.sku} {row.product_name}: demand x{row.ratio:.1f}, "
             f"{row.backorder_ratio:.0%} backordered",
             icon=":material/trending_up:",
@@ -139,12 +141,12 @@ st.subheader("Actions for the week")
 chase, expedite = st.columns(2)
 with chase:
     st.markdown("**Suppliers to chase** (open PO lines past promise holding up backorders, as of today)")
-    chased = review.suppliers_to_chase(run, scope)
+    chased = weekly.suppliers_to_chase(run, scope)
     if chased.empty:
         st.info("No open PO line is holding up a backorder.")
     for row in chased.itertuples():
         st.page_link(
-            "dashboard/pages/suppliers.py",
+            "dashboard/app/pages/suppliers.py",
             label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
             f"{row.waiting_lines} lines waiting ({row.waiting_value:,.0f})",
             help=f"{row.po_lines_past_promise} open PO lines past their promised date; {row.waiting_lines} "
@@ -155,24 +157,24 @@ with expedite:
     st.markdown(
         "**SKUs to expedite or reorder** (restock priority by revenue at risk at the end of the week)"
     )
-    ranked = review.skus_to_expedite(run, week, scope, scores=scores)
+    ranked = weekly.skus_to_expedite(run, week, scope, scores=scores)
     if ranked.empty:
         st.info("No backordered SKU at the end of the week.")
     for row in ranked.itertuples():
         st.page_link(
-            "dashboard/pages/demand_signal.py",
+            "dashboard/app/pages/demand_signal.py",
             label=f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
             query_params={"category": row.category},
         )
 
 st.markdown("**Customers to notify** (delay notices due, as of today)")
-notices = review.customers_to_notify(run, scope)
+notices = weekly.customers_to_notify(run, scope)
 if notices.empty:
     st.info("No delay notice is due.")
 else:
     late = int(notices["days_late"].notna().sum())
     st.page_link(
-        "dashboard/pages/cancellation_risk.py",
+        "dashboard/app/pages/cancellation_risk.py",
         label=f"{len(notices):,} orders of {notices['customer_id'].nunique():,} customers are due a delay "
         f"notice: {late:,} with a new ETA past the promise, {len(notices) - late:,} with no confirmed date",
         icon=":material/mail:",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import dialect, workbook
-from dashboard.problems import Problem, Report
+from dashboard.ingest.formats import delimited, xlsx
+from dashboard.ingest.problems import Problem, Report
 
 REJECT_LIMIT = 100_000
 """Past this many malformed lines a file's own row checks are skipped: it is not the format we read."""
@@ -55,7 +55,7 @@ class RawFile:
     kind: str
     header: list[str]
     types: list[str]
-    dialect: dialect.Dialect | None = None
+    dialect: delimited.Dialect | None = None
     indexed: bool = False
     rows: RowMap = field(default_factory=RowMap)
 
@@ -95,17 +95,17 @@ def open_input(
             ).fetchall()
             return RawFile(path.name, path, "parquet", [r[0] for r in described], [r[1] for r in described])
         if kind == "xlsx":
-            names = workbook.sheet_names(path)
-            chosen = workbook.choose(names, sheet, table)
+            names = xlsx.sheet_names(path)
+            chosen = xlsx.choose(names, sheet, table)
             out = workdir / f"{len(list(workdir.iterdir()))}.csv"
-            header = workbook.to_csv(path, chosen, out)
+            header = xlsx.to_csv(path, chosen, out)
             label = path.name if len(names) == 1 else f"{path.name} [{chosen}]"
-            found = dialect.Dialect(",", "utf-8", False)
+            found = delimited.Dialect(",", "utf-8", False)
             return RawFile(label, out, "csv", header, ["VARCHAR"] * len(header), found, indexed=True)
-        found = dialect.detect(path, delimiter, encoding)
-        header = dialect.header(path, found)
+        found = delimited.detect(path, delimiter, encoding)
+        header = delimited.header(path, found)
         return RawFile(path.name, path, "csv", header, ["VARCHAR"] * len(header), found)
-    except (dialect.DialectError, workbook.WorkbookError) as exc:
+    except (delimited.DialectError, xlsx.WorkbookError) as exc:
         raise InputError(str(exc)) from exc
     except (duckdb.Error, OSError) as exc:
         raise InputError(f"could not be read: {first_line(exc)}") from exc
