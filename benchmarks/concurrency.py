@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks import build, measure
+from dashboard import registry
 from dashboard.query import warehouse
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,8 +45,8 @@ CHROMIUM_ARGS = [
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-# url path of every page (the weekly review is the home page)
-PAGES = ("", "backorders", "suppliers", "demand_signal", "cancellation_risk", "query_library", "data")
+# url path of every page ("" is the home page)
+PAGES = tuple(page.url_path for page in registry.PAGES)
 # The page is drawn when its title is there and the script is idle, seen twice SETTLE_MS apart.
 DRAWN = f"() => document.querySelector('{IDLE}') !== null && document.querySelector('h1') !== null"
 SETTLE_MS = 250
@@ -202,9 +203,9 @@ def summary(visits: list[Visit]) -> dict:
         by_phase[phase] = {"visits": sum(v.phase == phase for v in visits), "p50_s": percentile(these, 0.5)}
         by_phase[phase]["p95_s"] = percentile(these, 0.95)
     by_page = {}
-    for page in PAGES:
-        these = [v.seconds for v in visits if v.seconds is not None and _page_of(v.url) == page]
-        by_page[page or "weekly_review"] = {"p50_s": percentile(these, 0.5), "p95_s": percentile(these, 0.95)}
+    for page in registry.PAGES:
+        these = [v.seconds for v in visits if v.seconds is not None and _page_of(v.url) == page.url_path]
+        by_page[page.name] = {"p50_s": percentile(these, 0.5), "p95_s": percentile(these, 0.95)}
     return {
         "visits": len(visits),
         "p50_s": percentile(times, 0.5),

@@ -22,17 +22,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboard import registry
 from dashboard.query import catalog
 
-PAGES: tuple[str, ...] = (
-    "weekly_review",
-    "backorders",
-    "suppliers",
-    "demand_signal",
-    "cancellation_risk",
-    "query_library",
-    "data",
-)
+PAGES: tuple[str, ...] = tuple(page.name for page in registry.PAGES)
 # BENCH_VERBOSE=1 prints every query's time as it finishes, to see where a slow page spends it.
 VERBOSE = os.environ.get("BENCH_VERBOSE") == "1"
 
@@ -133,14 +126,13 @@ def _cancellation_risk(run: Runner) -> None:
     run.load.model_s = time.perf_counter() - started
 
 
-WORK: dict[str, Callable[[Runner], None]] = {
+# Pages that run more than their folder's query files; every other page runs just those.
+OWN_WORK: dict[str, Callable[[Runner], None]] = {
     "weekly_review": _weekly_review,
-    "backorders": _folder("backorders"),
-    "suppliers": _folder("suppliers"),
-    "demand_signal": _folder("demand_signal"),
     "cancellation_risk": _cancellation_risk,
-    "query_library": _folder(None),
-    "data": _folder("data"),
+}
+WORK: dict[str, Callable[[Runner], None]] = {
+    page.name: OWN_WORK.get(page.name) or _folder(page.queries) for page in registry.PAGES
 }
 
 

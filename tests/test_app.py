@@ -6,25 +6,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import registry
 from dashboard.query import warehouse
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGES = [
-    "dashboard/app/pages/weekly_review.py",
-    "dashboard/app/pages/backorders.py",
-    "dashboard/app/pages/suppliers.py",
-    "dashboard/app/pages/demand_signal.py",
-    "dashboard/app/pages/cancellation_risk.py",
-    "dashboard/app/pages/query_library.py",
-    "dashboard/app/pages/data.py",
-]
+PAGES = [page.file for page in registry.PAGES]
+HOME = next(page.file for page in registry.PAGES if page.default)
 
 
 def open_page(page: str, query_params: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update(query_params or {})
     at.run()
-    if page != PAGES[0]:
+    if page != HOME:
         at.switch_page(page)
         at.run()
     return at
@@ -69,7 +63,7 @@ def test_filters_are_read_from_the_url(handmade_db: Path, use_db) -> None:
 
 def test_unparseable_url_values_fall_back_to_defaults(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
-    at = open_page(PAGES[0], {"start": "yesterday", "category": "No such category"})
+    at = open_page(HOME, {"start": "yesterday", "category": "No such category"})
     assert not at.exception
     assert at.sidebar.selectbox(key="filter.category").value == "All"
     assert at.sidebar.date_input(key="filter.start").value.isoformat() == "2025-11-01"
@@ -77,7 +71,7 @@ def test_unparseable_url_values_fall_back_to_defaults(handmade_db: Path, use_db)
 
 def test_changing_a_filter_writes_it_to_the_url(handmade_db: Path, use_db) -> None:
     use_db(handmade_db)
-    at = open_page(PAGES[0])
+    at = open_page(HOME)
     at.sidebar.selectbox(key="filter.channel").set_value("web").run()
     assert at.query_params["channel"] == ["web"] or at.query_params["channel"] == "web"
 

@@ -8,20 +8,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cli, ingest
+from dashboard import cli, ingest, registry
 from dashboard.query import warehouse
 
 MESSY = Path(__file__).parent / "fixtures" / "messy_export"
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGES = [
-    "dashboard/app/pages/weekly_review.py",
-    "dashboard/app/pages/backorders.py",
-    "dashboard/app/pages/suppliers.py",
-    "dashboard/app/pages/demand_signal.py",
-    "dashboard/app/pages/cancellation_risk.py",
-    "dashboard/app/pages/query_library.py",
-    "dashboard/app/pages/data.py",
-]
+PAGES = [page.file for page in registry.PAGES]
+HOME = next(page.file for page in registry.PAGES if page.default)
 
 PURCHASES_ONLY = """
 missing: [N/A, Date Not Captured, "-99"]
@@ -146,8 +139,26 @@ def test_every_page_renders_on_partial_data(
     use_db(request.getfixturevalue(shop))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    if page != PAGES[0]:
+    if page != HOME:
         at.switch_page(page)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("entry", [p for p in registry.PAGES if p.needs], ids=lambda p: p.name)
+def test_a_page_without_its_tables_names_them_and_stops(
+    request: pytest.FixtureRequest, use_db, entry: registry.Page
+) -> None:
+    # A sales export has no purchase orders; a PO export has no orders.
+    use_db(request.getfixturevalue("sales_only" if "purchase_orders" in entry.needs else "purchases_only"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if not entry.default:
+        at.switch_page(entry.file)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value.startswith(entry.title)
+    [notice] = [info.value for info in at.main.info]
+    assert all(f"`{table}`" in notice for table in entry.needs), notice
+    assert not at.main.dataframe and not at.main.metric

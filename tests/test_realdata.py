@@ -14,21 +14,14 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cli, ingest
+from dashboard import cli, ingest, registry
 from dashboard.query import warehouse
 
 REALDATA = warehouse.PROJECT_ROOT.parent / "shared" / "realdata"
 EXAMPLES = warehouse.PROJECT_ROOT / "examples"
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
-PAGES = [
-    "dashboard/app/pages/weekly_review.py",
-    "dashboard/app/pages/backorders.py",
-    "dashboard/app/pages/suppliers.py",
-    "dashboard/app/pages/demand_signal.py",
-    "dashboard/app/pages/cancellation_risk.py",
-    "dashboard/app/pages/query_library.py",
-    "dashboard/app/pages/data.py",
-]
+PAGES = [page.file for page in registry.PAGES]
+HOME = next(page.file for page in registry.PAGES if page.default)
 
 pytestmark = pytest.mark.skipif(
     not REALDATA.is_dir(), reason=f"the real datasets are not at {REALDATA} (see shared/realdata/README.md)"
@@ -111,7 +104,7 @@ def test_every_page_renders_on_a_real_warehouse(
     use_db(request.getfixturevalue(name))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    if page != PAGES[0]:
+    if page != HOME:
         at.switch_page(page)
         at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from dashboard import registry
 from dashboard.query import warehouse
 
 HEADER_KEYS = ("title", "description", "params", "chart")
@@ -21,7 +22,6 @@ PARAM_TYPES = ("date", "int", "float", "text", "choice", "bool")
 CHART_KEYS = ("mark", "x", "y", "color", "tooltip")
 MARKS = ("area", "bar", "line", "point", "rect", "rule", "tick", "boxplot")
 GLOBAL_FILTERS = ("start", "end", "category", "supplier", "channel")
-PAGES = ("weekly_review", "backorders", "suppliers", "demand_signal", "cancellation_risk", "data")
 NOT_QUERIES = ("views",)
 # What a global filter's parameter binds to outside a page (CLI, `check`) when its header sets no default.
 GLOBAL_DEFAULTS = {"start": "-12 weeks", "end": "as_of"}
@@ -153,7 +153,7 @@ def _validate_sql(text: str, declared: set[str], file: str) -> None:
 def _place(path: Path, root: Path) -> tuple[str, str | None]:
     """The file's name relative to queries/ and the page its folder is, if any."""
     folder = path.parent.relative_to(root).as_posix()
-    return path.relative_to(root).as_posix(), folder if folder in PAGES else None
+    return path.relative_to(root).as_posix(), folder if folder in registry.folders() else None
 
 
 def parse(path: Path, root: Path | None = None) -> Query:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cache, cards, filters
+from dashboard.app import cache, cards, filters, page
 from dashboard.present import charts
 from dashboard.query import catalog
 
@@ -409,17 +409,12 @@ def config_for(frame: pd.DataFrame) -> dict[str, Any]:
     return config
 
 
-st.title("Backorders")
-st.caption("How big is the backlog, how old, where does it sit, when will it clear, and why?")
-if not cards.requires("orders", "order_lines"):
-    st.stop()
-
+queries = page.begin(
+    PAGE,
+    caption="How big is the backlog, how old, where does it sit, when will it clear, and why?",
+    shown=SHOWN,
+)
 active = filters.current()
-queries = {query.id: query for query in catalog.for_page(PAGE)}
-missing = [name for name in SHOWN if name not in queries]
-if missing:
-    st.error(f"Missing query files in `queries/{PAGE}/`: {', '.join(missing)}.")
-    st.stop()
 
 headline(queries["backlog_summary"], active)
 measure = size(queries, active)

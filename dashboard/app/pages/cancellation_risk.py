@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cache, cards, filters
+from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
 from dashboard.present import charts
 from dashboard.query import catalog
@@ -37,20 +37,12 @@ as_of = cache.as_of()
 end = min(active.end, as_of)
 scope = {name: active.values()[name] for name in risk.SCOPE}
 
-st.title("Cancellation risk")
-st.caption(
-    f"Backordered lines open at the end of **{end:%a %d %b %Y}**, each scored with the probability "
-    "that its customer cancels before it ships, learnt from the warehouse's own closed backorders."
+found = page.begin(
+    PAGE,
+    caption=f"Backordered lines open at the end of **{end:%a %d %b %Y}**, each scored with the probability "
+    "that its customer cancels before it ships, learnt from the warehouse's own closed backorders.",
+    shown=SHOWN,
 )
-
-if not cards.requires("orders", "order_lines"):
-    st.stop()
-
-found = {query.id: query for query in catalog.for_page(PAGE)}
-missing = [query_id for query_id in SHOWN if query_id not in found]
-if missing:
-    st.error(f"Missing query files in `queries/{PAGE}/`: {', '.join(f'{m}.sql' for m in missing)}")
-    st.stop()
 
 
 def number(format_: str, label: str | None = None, help_: str | None = None) -> st.column_config.NumberColumn:

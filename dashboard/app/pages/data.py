@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ingest
-from dashboard.app import cards, filters
+from dashboard.app import cards, filters, page
 from dashboard.ingest import upload
 from dashboard.ingest.problems import Problem
 from dashboard.query import catalog
@@ -154,7 +154,7 @@ def uploader() -> None:
         show(pending)
 
 
-st.title("Data")
+page.begin("data")
 if DONE in st.session_state:
     kind, message = st.session_state.pop(DONE)
     (st.success if kind == "success" else st.error)(message)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cache, cards, filters
+from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
 from dashboard.present import charts
 from dashboard.query import catalog
@@ -12,22 +12,13 @@ PAGE = "demand_signal"
 SHOWN = ("demand_vs_shipped", "surging_skus", "lost_sales", "reorder_suggestions", "restock_priority")
 
 active = filters.current()
-st.title("Demand signal")
-st.caption(
-    f"What unmet demand says to buy. Flows count the period {active.start:%d %b %Y} to "
+queries = page.begin(
+    PAGE,
+    caption=f"What unmet demand says to buy. Flows count the period {active.start:%d %b %Y} to "
     f"{active.end:%d %b %Y}; stocks (on hand, on order, open backlog) and the surge window "
-    "are measured at its To date."
+    "are measured at its To date.",
+    shown=SHOWN,
 )
-
-if not cards.requires("orders", "order_lines"):
-    st.stop()
-
-found = {query.id: query for query in catalog.for_page(PAGE)}
-missing = [query_id for query_id in SHOWN if query_id not in found]
-if missing:
-    st.error(f"Missing query files in `queries/{PAGE}/`: {', '.join(f'{m}.sql' for m in missing)}")
-    st.stop()
-queries = {query_id: found[query_id] for query_id in SHOWN}
 headline = st.container()
 
 

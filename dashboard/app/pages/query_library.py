@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cards, filters
+from dashboard.app import cards, filters, page
 from dashboard.query import catalog
 
-st.title("Query library")
-st.caption(
-    "Every `.sql` file under `queries/`. Save a new file there and it appears here on the next rerun; "
-    "files in a page's folder are also cards on that page."
+page.begin(
+    "query_library",
+    caption="Every `.sql` file under `queries/`. Save a new file there and it appears here on the next "
+    "rerun; files in a page's folder are also cards on that page.",
 )
 queries = catalog.discover()
 broken = [q for q in queries if q.error]

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cards, filters
+from dashboard.app import cards, filters, page
 from dashboard.present import charts
 from dashboard.query import catalog
 
@@ -392,39 +392,39 @@ def headline(total: pd.Series, flagged: pd.DataFrame) -> None:
     )
 
 
-st.title("Suppliers")
-st.caption("Which suppliers make us late, by how much, since when, and what does it cost us?")
-active = filters.current()
 used = [SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST]
-if cards.requires("purchase_orders"):
-    found = catalog.discover()
-    queries = {name: catalog.find(name, found) for name in used}
-    frames = {name: cards.load(queries[name], active) for name in used if name != WATCHLIST}
-    callout = st.container()
-    score, weekly, flagged, leads = (frames[name] for name in used[:4])
-    empty = pd.DataFrame(columns=["supplier_id", "period_start", "period_end"])
-    flagged_or_empty = flagged if flagged is not None else empty
-    if score is not None:
-        totals = score[score["supplier_id"] == ALL]
-        if not totals.empty:
-            headline(totals.iloc[0], flagged_or_empty)
-        scorecard(queries[SCORECARD], score)
-    if weekly is not None:
-        trends(queries[WEEKLY], weekly, flagged_or_empty, score if score is not None else empty, active)
-    if flagged is not None:
-        disruptions(queries[DISRUPTIONS], flagged)
-    if leads is not None:
-        lead_times(queries[LEAD_TIMES], leads)
-    heading(
-        queries[WATCHLIST],
-        "Open PO lines past or near their promise, and the customers waiting on each. Measured today "
-        "(the as-of date): the FIFO ETA exists only for today.",
-    )
-    with st.columns(4)[0]:
-        values = cards.widgets(queries[WATCHLIST])
-    watch = cards.load(queries[WATCHLIST], active, values)
-    if watch is not None:
-        with callout:
-            call_first(watch, flagged_or_empty)
-        watchlist(queries[WATCHLIST], watch)
+queries = page.begin(
+    "suppliers",
+    caption="Which suppliers make us late, by how much, since when, and what does it cost us?",
+    shown=used,
+)
+active = filters.current()
+frames = {name: cards.load(queries[name], active) for name in used if name != WATCHLIST}
+callout = st.container()
+score, weekly, flagged, leads = (frames[name] for name in used[:4])
+empty = pd.DataFrame(columns=["supplier_id", "period_start", "period_end"])
+flagged_or_empty = flagged if flagged is not None else empty
+if score is not None:
+    totals = score[score["supplier_id"] == ALL]
+    if not totals.empty:
+        headline(totals.iloc[0], flagged_or_empty)
+    scorecard(queries[SCORECARD], score)
+if weekly is not None:
+    trends(queries[WEEKLY], weekly, flagged_or_empty, score if score is not None else empty, active)
+if flagged is not None:
+    disruptions(queries[DISRUPTIONS], flagged)
+if leads is not None:
+    lead_times(queries[LEAD_TIMES], leads)
+heading(
+    queries[WATCHLIST],
+    "Open PO lines past or near their promise, and the customers waiting on each. Measured today "
+    "(the as-of date): the FIFO ETA exists only for today.",
+)
+with st.columns(4)[0]:
+    values = cards.widgets(queries[WATCHLIST])
+watch = cards.load(queries[WATCHLIST], active, values)
+if watch is not None:
+    with callout:
+        call_first(watch, flagged_or_empty)
+    watchlist(queries[WATCHLIST], watch)
 cards.page_cards("suppliers", active, skip=used)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard.app import cache, cards, filters
+from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
 from dashboard.review import alerts, notes, report, weekly
 
@@ -26,14 +26,12 @@ picked = st.selectbox(
 st.query_params["week"] = picked
 week = weekly.Week.parse(picked)
 
-st.title(f"Weekly review · {week.label}")
-st.caption(
-    f"{week.span}, against {week.previous.label}. Data as of {as_of:%a %d %b %Y}. "
-    "The sidebar's category, supplier and channel apply; its dates do not (the week does)."
+page.begin(
+    "weekly_review",
+    title=f"Weekly review · {week.label}",
+    caption=f"{week.span}, against {week.previous.label}. Data as of {as_of:%a %d %b %Y}. "
+    "The sidebar's category, supplier and channel apply; its dates do not (the week does).",
 )
-
-if not cards.requires("orders", "order_lines"):
-    st.stop()
 
 try:
     rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
