@@ -25,13 +25,7 @@ lines as (
         d.backordered_lines,
         d.units,
         d.backordered_units,
-    from daily_demand as d
-    left join products as p using (sku)
-    where
-        d.day between $start and $end
-        and ($category is null or p.category = $category)
-        and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or d.channel = $channel)
+    from demand_between($start, $end, $category, $supplier, $channel) as d
 ),
 
 backorders as (
@@ -67,8 +61,7 @@ open_at_end as (
         coalesce(sum(backordered_qty), 0) as open_backorder_units,
         coalesce(sum(value), 0) as open_backorder_value,
         avg($end - ordered_date) as avg_backorder_age_days,
-    from backorders
-    where ordered_date <= $end and (closed_date is null or closed_date > $end)
+    from open_backorders_at($end, $category, $supplier, $channel)
 ),
 
 received as (

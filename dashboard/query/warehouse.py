@@ -28,17 +28,6 @@ TABLES: tuple[str, ...] = (
     "events",
 )
 
-# Derived views stored as tables when a warehouse is built, from the same SQL files: pages read
-# them dozens of times per visit, and recomputing their joins and FIFO windows on every read
-# cost seconds per page at 10 million order lines (README, Performance). A load rebuilds them.
-MATERIALIZED: tuple[str, ...] = (
-    "backorder_eta",
-    "backorder_lines",
-    "daily_backlog",
-    "daily_demand",
-    "po_lines",
-)
-
 # Prefix of the folder the sample is generated into, recorded as the warehouse's source.
 SAMPLE_SOURCE = "backorder-sample-"
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}
@@ -79,27 +68,52 @@ def view_files() -> list[Path]:
     return sorted(VIEWS_DIR.glob("*.sql"))
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every view in queries/views, in whatever order their dependencies allow.
+# A view file's `kind:` says what it becomes in the warehouse. Pages read the derived views dozens
+# of times per visit, and recomputing their joins and FIFO windows on every read cost seconds per
+# page at 10 million order lines (README, Performance), so they are stored as tables; a load
+# rebuilds them. Macros write a definition once ("open at a date") for every query to call.
+KINDS = ("table", "view", "macro", "table macro")
 
-    Those named in MATERIALIZED are stored as tables computed from the same SQL.
+
+def view_statement(path: Path) -> tuple[str, str, str]:
+    """The object a view file defines, its kind and the `create or replace` statement building it."""
+    name = path.stem
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"{path.name}: a view's file name must be a lowercase identifier")
+    header, sql = split_header(path.read_text())
+    body = sql.strip().rstrip(";")
+    kind = header.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"{path.name}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind in ("table", "view"):
+        return name, kind, f"create or replace {kind} {name} as {body}"
+    arguments = []
+    for param, spec in (header.get("params") or {}).items():
+        if not IDENTIFIER.match(str(param)):
+            raise ValueError(f"{path.name}: macro parameter {param!r} must be a lowercase identifier")
+        arguments.append(f"{param} := null" if (spec or {}).get("optional") else str(param))
+    as_table = "table " if kind == "table macro" else ""
+    return name, kind, f"create or replace macro {name}({', '.join(arguments)}) as {as_table}{body}"
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every object in queries/views, in whatever order their dependencies allow.
+
+    DuckDB binds a table macro when it is created, so a macro waits for the tables it reads, and
+    the views and tables that call a macro wait for it; macros go first in each pass.
     """
-    pending: dict[str, str] = {}
-    for path in view_files():
-        if not IDENTIFIER.match(path.stem):
-            raise ValueError(f"{path.name}: a view's file name must be a lowercase identifier")
-        _, sql = split_header(path.read_text())
-        pending[path.stem] = sql.strip().rstrip(";")
+    built = sorted((view_statement(path) for path in view_files()), key=lambda v: "macro" not in v[1])
+    pending = {name: statement for name, _, statement in built}
     while pending:
         errors: dict[str, str] = {}
-        for name, sql in list(pending.items()):
+        waiting = len(pending)
+        for name, statement in list(pending.items()):
             try:
-                kind = "table" if name in MATERIALIZED else "view"
-                con.execute(f"create or replace {kind} {name} as {sql}")
+                con.execute(statement)
                 del pending[name]
             except duckdb.Error as exc:
                 errors[name] = str(exc)
-        if errors and len(errors) == len(pending) and pending:
+        if pending and len(pending) == waiting:
             detail = "; ".join(f"views/{name}.sql: {msg}" for name, msg in errors.items())
             raise ValueError(f"cannot create views: {detail}")
 
@@ -118,13 +132,17 @@ def finish(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 
 def missing_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Canonical tables and derived views a warehouse lacks: one built by an older version of the
-    app, before a table or view was added, would fail on the queries that read them."""
+    """Canonical tables, derived views and macros a warehouse lacks: one built by an older version
+    of the app, before a table, view or macro was added, would fail on the queries that read them."""
     expected = [*TABLES, "warehouse_meta", *(file.stem for file in view_files())]
     cursor = con.cursor()
     try:
         present = {
-            row[0] for row in cursor.execute("select table_name from information_schema.tables").fetchall()
+            row[0]
+            for row in cursor.execute(
+                "select table_name from information_schema.tables"
+                " union all select function_name from duckdb_functions() where not internal"
+            ).fetchall()
         }
     finally:
         cursor.close()

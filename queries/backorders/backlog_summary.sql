@@ -39,7 +39,7 @@ at_end as (
         max($end - ordered_date) as oldest_age_days,
         count(*) filter (where promised_date < $end) as past_promise_lines,
     from backorders
-    where closed_date is null or closed_date > $end
+    where is_open_at(ordered_date, closed_date, $end)
 ),
 
 at_start as (
@@ -48,7 +48,7 @@ at_start as (
         coalesce(sum(backordered_qty), 0) as open_units,
         coalesce(sum(value), 0) as open_value,
     from backorders
-    where ordered_date < $start and (closed_date is null or closed_date >= $start)
+    where is_open_at(ordered_date, closed_date, $start::date - 1)
 ),
 
 flows as (

@@ -21,13 +21,7 @@ open_backorders as (
         $end - ordered_date as age_days,
         backordered_qty,
         value,
-    from backorder_lines
-    where
-        ordered_date <= $end
-        and (closed_date is null or closed_date > $end)
-        and ($category is null or category = $category)
-        and ($supplier is null or supplier_id = $supplier)
-        and ($channel is null or channel = $channel)
+    from open_backorders_at($end, $category, $supplier, $channel)
 ),
 
 grouped as (

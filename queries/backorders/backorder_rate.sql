@@ -24,13 +24,7 @@ lines as (
         d.backordered_lines,
         d.units,
         d.backordered_units,
-    from daily_demand as d
-    left join products as p using (sku)
-    where
-        d.day between $start and $end
-        and ($category is null or p.category = $category)
-        and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or d.channel = $channel)
+    from demand_between($start, $end, $category, $supplier, $channel) as d
 ),
 
 weekly as (

@@ -28,12 +28,6 @@ select
     status::varchar as status_now,
     closed_date::date as closed_date,
     eta::date as eta_now,
-from backorder_lines
-where
-    ordered_date <= $end
-    and (closed_date is null or closed_date > $end)
-    and ($category is null or category = $category)
-    and ($supplier is null or supplier_id = $supplier)
-    and ($channel is null or channel = $channel)
+from open_backorders_at($end, $category, $supplier, $channel)
 order by ordered_at, order_id, line_no
 limit $top

@@ -67,8 +67,7 @@ open_backorders as (
         ordered_date,
         backordered_qty,
         value,
-    from backorder_lines
-    where ordered_date <= $end and (closed_date is null or closed_date > $end)
+    from open_backorders_at($end)
 ),
 
 snapshot_checked as (

@@ -20,7 +20,7 @@ with
 lines as (
     select
         *,
-        ordered_date <= $end and (closed_date is null or closed_date > $end) as open_at_end,
+        is_open_at(ordered_date, closed_date, $end) as open_at_end,
     from backorder_lines
     where
         sku = $sku

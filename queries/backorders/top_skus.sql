@@ -24,13 +24,7 @@ open_backorders as (
         ordered_date,
         backordered_qty,
         value,
-    from backorder_lines
-    where
-        ordered_date <= $end
-        and (closed_date is null or closed_date > $end)
-        and ($category is null or category = $category)
-        and ($supplier is null or supplier_id = $supplier)
-        and ($channel is null or channel = $channel)
+    from open_backorders_at($end, $category, $supplier, $channel)
 ),
 
 by_sku as (

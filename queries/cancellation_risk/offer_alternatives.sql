@@ -30,13 +30,7 @@ open_lines as (
         category,
         unit_price,
         backordered_qty,
-    from backorder_lines
-    where
-        ordered_date <= $end
-        and (closed_date is null or closed_date > $end)
-        and ($category is null or category = $category)
-        and ($supplier is null or supplier_id = $supplier)
-        and ($channel is null or channel = $channel)
+    from open_backorders_at($end, $category, $supplier, $channel)
 ),
 
 stock as (

@@ -116,9 +116,8 @@ backlog as (
     select
         b.sku,
         sum(b.backordered_qty) as open_backlog_units,
-    from backorder_lines as b
+    from open_backorders_at($end) as b
     inner join products_in_scope using (sku)
-    where b.ordered_date <= $end and (b.closed_date is null or b.closed_date > $end)
     group by b.sku
 ),
 

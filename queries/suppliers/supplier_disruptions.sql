@@ -196,7 +196,7 @@ affected_backorders as (
         count(*) filter (where b.status = 'canceled' and b.closed_date <= $end) as canceled_lines,
         coalesce(sum(b.value) filter (where b.status = 'canceled' and b.closed_date <= $end), 0)
             as canceled_value,
-        count(*) filter (where b.closed_date is null or b.closed_date > $end) as open_at_end_lines,
+        count(*) filter (where is_open_at(b.ordered_date, b.closed_date, $end)) as open_at_end_lines,
     from affected_skus as a
     inner join period_summary as s using (supplier_id, period_start)
     inner join backorders as b

@@ -1,4 +1,5 @@
 /*
+kind: table
 description: >
   ETA of every open backordered line. Open PO quantity is applied first-in-first-out
   to each SKU's backlog (oldest order first, earliest expected receipt first); a

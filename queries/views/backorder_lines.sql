@@ -1,4 +1,5 @@
 /*
+kind: table
 description: >
   Every backordered order line (backordered_qty > 0) with its status (open,
   shipped, canceled), closed_at, wait_days (closed date or as-of date minus

@@ -1,4 +1,5 @@
 /*
+kind: table
 description: >
   Day x SKU backlog from event deltas: backorders opened (new), shipped and
   canceled that day, and the open lines, units and value at the end of the day as

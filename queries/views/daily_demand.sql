@@ -1,4 +1,5 @@
 /*
+kind: table
 description: >
   Order lines summed per day ordered, SKU and channel: lines and units ordered, and
   of them the backordered lines and units. Pages that count demand or backorder

@@ -1,4 +1,5 @@
 /*
+kind: table
 description: >
   Every purchase-order line with its supplier and product, status (open or
   received), delay_days (received_at - promised_date; late when > 0), on_time

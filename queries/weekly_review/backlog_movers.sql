@@ -20,8 +20,8 @@ backorders as (
         sku,
         backordered_qty,
         value,
-        ordered_date <= $end and (closed_date is null or closed_date > $end) as open_now,
-        ordered_date <= $end::date - 7 and (closed_date is null or closed_date > $end::date - 7) as open_before,
+        is_open_at(ordered_date, closed_date, $end) as open_now,
+        is_open_at(ordered_date, closed_date, $end::date - 7) as open_before,
     from backorder_lines
     where
         ordered_date <= $end

@@ -35,13 +35,13 @@ lines as (
         d.backordered_lines,
         d.units,
         d.backordered_units,
-    from daily_demand as d
-    left join products as p using (sku)
-    where
-        d.day between (select min(week_start) from periods) and (select max(week_end) from periods)
-        and ($category is null or p.category = $category)
-        and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or d.channel = $channel)
+    from demand_between(
+        (select min(week_start) from periods),
+        (select max(week_end) from periods),
+        $category,
+        $supplier,
+        $channel,
+    ) as d
 ),
 
 backorders as (
@@ -85,7 +85,7 @@ open_at_end as (
         avg(p.week_end - b.ordered_date) as avg_backorder_age_days,
     from periods as p
     inner join backorders as b
-        on b.ordered_date <= p.week_end and (b.closed_date is null or b.closed_date > p.week_end)
+        on is_open_at(b.ordered_date, b.closed_date, p.week_end)
     group by p.week_start
 ),
 
