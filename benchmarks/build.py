@@ -57,7 +57,7 @@ def fingerprint(step: str) -> str:
     """What a step's output depends on in this tree: a changed file means the output is stale."""
     root = measure.PROJECT_ROOT
     if step == "generate":
-        files = [root / "dashboard" / "sample.py"]
+        files = sorted((root / "dashboard" / "sample").glob("*.py"))
     else:
         files = sorted((root / "dashboard" / "ingest").rglob("*.py"))
         files += sorted((root / "dashboard" / "query").rglob("*.py"))
