@@ -72,7 +72,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     if args.out:
-        counts = sample.write(Path(args.out), lines=args.lines, seed=args.seed, progress=_Bar("sample"))
+        counts = sample.write(
+            Path(args.out),
+            lines=args.lines,
+            seed=args.seed,
+            progress=_Bar("sample"),
+            fmt=args.format,
+            snapshot_every=args.snapshot_every,
+        )
         where = args.out
     else:
         path = _db(args)
@@ -306,7 +313,17 @@ def parser() -> argparse.ArgumentParser:
     sample = command("sample", cmd_sample, "generate the deterministic sample shop")
     sample.add_argument("--lines", type=int, default=DEFAULT_LINES, help="order lines (default %(default)s)")
     sample.add_argument("--seed", type=int, default=7)
-    sample.add_argument("--out", help="write <table>.parquet files here instead of building a warehouse")
+    sample.add_argument("--out", help="write <table>.<format> files here instead of building a warehouse")
+    sample.add_argument(
+        "--format", choices=("parquet", "csv"), default="parquet", help="file format with --out"
+    )
+    sample.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=1,
+        metavar="DAYS",
+        help="with --out: keep one inventory snapshot every DAYS days (7: Sundays) for a smaller sample",
+    )
 
     load = command(
         "load",
