@@ -172,3 +172,12 @@ def test_a_view_file_without_a_known_kind_is_refused(tmp_path: Path) -> None:
     path.write_text("/*\ndescription: no kind\n*/\nselect 1\n")
     with pytest.raises(ValueError, match=r"thing\.sql: kind must be one of"):
         warehouse.view_statement(path)
+
+
+def test_the_readme_documents_every_view_file_kind() -> None:
+    readme = (warehouse.PROJECT_ROOT / "README.md").read_text()
+    for kind in warehouse.KINDS:
+        assert f"`{kind}`" in readme or f"`kind: {kind}`" in readme, kind
+    for path in warehouse.view_files():
+        if "macro" in warehouse.view_statement(path)[1]:
+            assert f"`{path.stem}(" in readme, path.stem
