@@ -73,13 +73,13 @@ def _already(dispatch: Dispatch, target: str, force: bool) -> str | None:
 def _email(
     dispatch: Dispatch,
     cfg: config.Config,
-    settings: config.Email,
+    email: config.Email,
     dry_run: bool,
     force: bool,
     sleep: Callable[[float], None],
 ) -> list[Outcome]:
     outcomes, pending = [], []
-    for address in settings.to:
+    for address in email.to:
         skipped = _already(dispatch, f"email:{address}", force)
         if skipped:
             outcomes.append(Outcome(SKIPPED, f"email to {address}", skipped))
@@ -90,23 +90,21 @@ def _email(
     link = cfg.week_url(dispatch.week)
     body = mailbody.for_mail(_page(dispatch), link)
     message = mail.message(
-        settings, pending, dispatch.subject, _text(dispatch, link), body, dispatch.attachments
+        email, pending, dispatch.subject, _text(dispatch, link), body, dispatch.attachments
     )
     target = f"email to {', '.join(pending)}"
     if dry_run:
-        login = (
-            f", login {settings.user} with the password in ${settings.password_env}" if settings.user else ""
-        )
+        login = f", login {email.user} with the password in ${email.password_env}" if email.user else ""
         files = "".join(f", attached {p.name} ({_size(p.stat().st_size)})" for p in dispatch.attachments)
         detail = (
-            f'"{dispatch.subject}" from {settings.sender} via {settings.host}:{settings.port}'
-            f" ({settings.security}{login}): HTML body {_size(len(body.html))}"
+            f'"{dispatch.subject}" from {email.sender} via {email.host}:{email.port}'
+            f" ({email.security}{login}): HTML body {_size(len(body.html))}"
             f" with {len(body.images)} inline images{files}"
         )
         return [*outcomes, Outcome(PLANNED, target, detail)]
     try:
         accepted, attempts = with_retries(
-            lambda: mail.send(settings, message, pending), cfg.attempts, cfg.backoff, sleep
+            lambda: mail.send(email, message, pending), cfg.attempts, cfg.backoff, sleep
         )
     except DeliveryError as exc:
         return [*outcomes, Outcome(FAILED, target, redact(str(exc), cfg.secrets()))]
