@@ -3,6 +3,7 @@ receiver, both started here on 127.0.0.1: what arrives, retries, failures, the s
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import json
@@ -229,6 +230,24 @@ def parsed(page: str) -> _Text:
     return parser
 
 
+def email_images_all_show(page: str, screenshot: Path) -> bool:
+    """Open the mail body in Chromium at a mail client's width; True when every image drew."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=list(report_module.CHROMIUM_ARGS[1:])
+        )
+        view = browser.new_page(viewport={"width": 800, "height": 900})
+        view.set_content(page)
+        drawn = view.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        count = view.evaluate("document.images.length")
+        screenshot.parent.mkdir(exist_ok=True)
+        view.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    return bool(drawn) and count > 0
+
+
 def test_report_email_has_its_headers_parts_and_attachments_that_open(
     handmade_db: Path, tmp_path: Path, smtp: tuple[Mailbox, int], write_settings: Any, capsys: Any
 ) -> None:
@@ -266,6 +285,13 @@ def test_report_email_has_its_headers_parts_and_attachments_that_open(
         assert part.get_content_type() == "image/png" and png.startswith(PNG_SIGNATURE)
         width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
         assert width > 50 and height > 10
+
+    if shutil.which("chromium"):
+        shown = page
+        for part in images:
+            data = base64.b64encode(part.get_content()).decode()
+            shown = shown.replace(f"cid:{part['Content-ID'].strip('<>')}", f"data:image/png;base64,{data}")
+        assert email_images_all_show(shown, warehouse.PROJECT_ROOT / "test-artifacts" / "report-email.png")
 
     html_file = attached[0]
     assert html_file.get_filename() == "review.html"
