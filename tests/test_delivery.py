@@ -637,3 +637,14 @@ def test_bad_delivery_settings_name_the_file_and_key(section: dict[str, Any], me
     with pytest.raises(config.ConfigError, match=r"settings\.yaml: delivery") as caught:
         config.parse(section, Path("settings.yaml"))
     assert message in str(caught.value)
+
+
+def test_a_server_certificate_that_is_not_trusted_stops_before_the_login(
+    built: report_module.Report, tmp_path: Path, smtp: tuple[Mailbox, int], write_settings: Any, capsys: Any
+) -> None:
+    box, port = smtp
+    write_settings(port, email={"ca_file": None})  # the system's CAs only: the test cert is self-signed
+    assert send_report(built, tmp_path, "--send") == 3
+    [line] = capsys.readouterr().err.splitlines()[:1]
+    assert f"TLS with 127.0.0.1:{port} failed: CERTIFICATE_VERIFY_FAILED" in line
+    assert "attempts" not in line and box.logins == [] and box.messages == []

@@ -68,10 +68,7 @@ def _connect(settings: config.Email) -> smtplib.SMTP:
         return smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=_tls(settings)
         )
-    server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    if settings.security == "starttls":
-        server.starttls(context=_tls(settings))
-    return server
+    return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
 
 
 def send(settings: config.Email, mail: EmailMessage, to: Sequence[str]) -> Accepted:
@@ -79,6 +76,8 @@ def send(settings: config.Email, mail: EmailMessage, to: Sequence[str]) -> Accep
     where = f"{settings.host}:{settings.port}"
     try:
         with _connect(settings) as server:
+            if settings.security == "starttls":
+                server.starttls(context=_tls(settings))
             if settings.user:
                 server.login(settings.user, settings.password or "")
             refused = server.send_message(mail, to_addrs=list(to))
