@@ -558,6 +558,8 @@ def test_without_a_delivery_section_or_a_secret_nothing_is_sent(
     monkeypatch.delenv("DESK_SMTP_PASSWORD")
     assert send.run(dispatch.of_alerts(W03, [])) == 2
     assert "needs $DESK_SMTP_PASSWORD set in the environment; nothing was sent" in capsys.readouterr().err
+    assert send.run(dispatch.of_alerts(W03, []), dry_run=True) == 3
+    assert "FAILED environment: $DESK_SMTP_PASSWORD is not set" in capsys.readouterr().err
 
 
 def test_no_secret_appears_in_any_output_log_or_report(

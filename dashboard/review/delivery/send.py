@@ -178,7 +178,7 @@ def deliver(
         raise config.ConfigError(f"{cfg.file}: no target in delivery: sends the {dispatch.kind} (see sends:)")
     if dry_run:
         outcomes += [
-            Outcome(FAILED, f"${name}", "is not set, so a real run would send nothing")
+            Outcome(FAILED, "environment", f"${name} is not set, so a real run would send nothing")
             for name in cfg.missing
         ]
     return outcomes
