@@ -273,6 +273,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             print(f"PDF not written: {exc}", file=sys.stderr)
     print(f"Weekly review {week.label} written to {' and '.join(written)}: {built.summary}")
+    if args.send or args.dry_run:
+        from dashboard.review.delivery import dispatch, send
+
+        files = [Path(name) for name in written]
+        return send.run(dispatch.of_report(built, files, breaches), args.dry_run, args.force)
     return 0
 
 
@@ -288,7 +293,25 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     for breach in breaches:
         print(f"BREACH {breach}")
     print(f"{len(breaches)} breach(es) in {week.label}")
+    if (args.send or args.dry_run) and (breaches or args.always):
+        from dashboard.review.delivery import dispatch, send
+
+        sent = send.run(dispatch.of_alerts(week, breaches), args.dry_run, args.force)
+        if sent:
+            return sent
+    elif args.send or args.dry_run:
+        print("nothing breached, so nothing was sent (--always sends anyway)")
     return 1 if breaches else 0
+
+
+def _send_flags(sub: argparse.ArgumentParser, what: str) -> None:
+    sub.add_argument(
+        "--send",
+        action="store_true",
+        help=f"send {what} to the delivery: targets in the settings file (exit 3 if any fails)",
+    )
+    sub.add_argument("--dry-run", action="store_true", help="show what --send would send, and to whom")
+    sub.add_argument("--force", action="store_true", help="with --send: send again a week already sent")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -362,10 +385,13 @@ def parser() -> argparse.ArgumentParser:
     weekly.add_argument("--out", help="HTML file to write (default: weekly-review-<week>.html)")
     weekly.add_argument("--pdf", action="store_true", help="also print a PDF beside it with Chromium")
     weekly.add_argument("--rules", help="alert rules shown in the report (default: alerts.yaml)")
+    _send_flags(weekly, "the report")
 
     alert = command("alerts", cmd_alerts, "check alert rules against a week; exit 1 on any breach")
     alert.add_argument("--rules", help="YAML rules file (default: alerts.yaml in the project)")
     alert.add_argument("--week", help="ISO week like 2026-W46 (default: the last complete week)")
+    _send_flags(alert, "the breaches, only when there are any")
+    alert.add_argument("--always", action="store_true", help="with --send: send even when nothing breaches")
 
     query = command("query", cmd_query, "run one query file and print its rows")
     query.add_argument("name", help="query id (file name without .sql), path under queries/, or file path")
