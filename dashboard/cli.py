@@ -348,10 +348,12 @@ def parser() -> argparse.ArgumentParser:
         help="with --out: keep one inventory snapshot every DAYS days (7: Sundays) for a smaller sample",
     )
 
+    from dashboard.ingest import formats
+
     load = command(
         "load",
         cmd_load,
-        "load DIR (or a .zip) of CSV, .csv.gz, Parquet or .xlsx files into the warehouse, atomically",
+        f"load DIR (or a .zip) of {formats.described()} files into the warehouse, atomically",
     )
     load.add_argument("source", help="folder (or .zip) holding the files")
     load.add_argument(

@@ -173,7 +173,7 @@ def test_skip_bad_rows_loads_the_rest_and_follows_references(src: Path, db: Path
 def test_rejects_file_lists_every_row_the_summary_counts(
     src: Path, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dashboard.ingest.build.CAP", 1)
+    monkeypatch.setattr("dashboard.ingest.checks.CAP", 1)
     for row in (2, 3, 4):
         set_cell(src / "sales.csv", row, "Lineitem price", "free")
     rejects = tmp_path / "out" / "rejects.csv"
