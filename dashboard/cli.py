@@ -134,6 +134,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     total = ", ".join(f"{table} {count:,}" for table, count in outcome.counts.items())
     verb = "appended" if args.append else "loaded"
     print(f"{verb} {args.source} into {path} in {time.monotonic() - started:.1f}s: {total}")
+    for note in outcome.notes:
+        print(f"note: {note}")
     return 0
 
 

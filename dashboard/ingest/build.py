@@ -47,6 +47,8 @@ class Outcome:
     total_problems: int = 0
     rejects: Path | None = None
     preview: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    """What a person should know about data that loaded, e.g. PO lines without an order date."""
 
 
 class Build:
@@ -88,13 +90,27 @@ class Build:
                 raise self.report.error()
             preview = {table: self.preview(table) for table in inputs}
             counts = self.insert(inputs)
+            notes = self.notes(counts)
             self.say("building views")
             origin = str(source) + (" (appended)" if self.options.append else "")
             warehouse.finish(self.con, source=origin)
         finally:
             self.con.close()
         listed = tuple(self.report.listed)
-        return Outcome(counts, self.checker.skipped, listed, self.report.total, None, preview)
+        return Outcome(counts, self.checker.skipped, listed, self.report.total, None, preview, notes)
+
+    def notes(self, counts: dict[str, int]) -> tuple[str, ...]:
+        """PO lines without ordered_at load (real exports often lack it) but have no lead time."""
+        undated = self.con.execute(
+            "select count(*) from main.purchase_orders where ordered_at is null"
+        ).fetchone()[0]
+        if not undated:
+            return ()
+        total = counts["purchase_orders"]
+        return (
+            f"purchase_orders: {undated:,} of {total:,} lines have no ordered_at; they count in on-time rate,"
+            " delay and ETAs, not in lead times",
+        )
 
     def stage(self, inputs: dict[str, Input], rules: mapping.Mapping | None) -> None:
         """Every input read as it is, mapped into `raw_<table>`, value-checked, typed into `stage_<table>`."""

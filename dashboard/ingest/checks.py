@@ -16,6 +16,7 @@ import duckdb
 
 from dashboard.ingest import mapping
 from dashboard.ingest.columns import TYPE_WORDS, Column, cast_sql, text_sql
+from dashboard.ingest.dates import EARLIEST_YEAR, year_sql
 from dashboard.ingest.formats.rawfile import RowMap
 from dashboard.ingest.inputs import Source
 from dashboard.ingest.problems import Problem, Report
@@ -67,6 +68,8 @@ class Check:
     sql: str
     reason: Reason
     needs: tuple[str, ...] = ()
+    values: bool = False
+    """A check of one value's form: a value that looks like a null marker gets the `missing:` hint."""
 
 
 class Checker:
@@ -152,9 +155,16 @@ class Checker:
             while chunk := result.fetchmany(10_000):
                 for row in chunk:
                     file, line = source.locate(row[0])
-                    yield Problem(file, line, label, none_or_text(row[1]), check.reason(row[2:], source.rows))
+                    reason = check.reason(row[2:], source.rows)
+                    if check.values:
+                        reason += null_hint(row[1])
+                    yield Problem(file, line, label, none_or_text(row[1]), reason)
 
         self.report.add_rows(problems(), count, source.file, label, check.kind)
+        if check.kind.endswith(" is empty"):
+            rows = self.con.execute(f"select count(*) from raw_{check.table}").fetchone()[0]
+            if count >= max(2, rows * EMPTY_SHARE):
+                self.report.listed.append(Problem(source.file, None, label, None, ways_out(count, rows)))
         return count
 
     def check_tables(self) -> None:
@@ -206,6 +216,7 @@ def mapping_checks(source: Source, compiled: mapping.Compiled) -> list[Check]:
             check.kind,
             f"select _idx, {check.value} from raw_{source.table} where {check.where}",
             lambda _d, _r, reason=check.reason: reason,
+            values=check.kind == "no format matches",
         )
         for check in compiled.checks
     ]
@@ -233,18 +244,57 @@ def value_checks(source: Source, columns: list[Column]) -> list[Check]:
             )
         if raw_type != column.type and column.type != "VARCHAR":
             words = TYPE_WORDS.get(column.type, column.type)
+            text = text_sql(column.name, raw_type)
+            year = year_sql(f"{text}::varchar") if column.type in ("DATE", "TIMESTAMP") else "null"
             checks.append(
                 Check(
                     source.table,
                     column.name,
                     f"not a valid {words}",
-                    f"select {index}, {column.name}::varchar from {raw}"
-                    f" where {text_sql(column.name, raw_type)} is not null"
+                    f"select {index}, {column.name}::varchar, {year} from {raw}"
+                    f" where {text} is not null"
                     f" and {cast_sql(column.name, raw_type, column.type)} is null",
-                    lambda _d, _r, words=words: f"not a valid {words}",
+                    lambda d, _r, words=words: bad_value_reason(d[0], f"not a valid {words}", ["ISO 8601"]),
+                    values=True,
                 )
             )
     return checks
+
+
+EMPTY_SHARE = 0.05
+"""A required column empty on this share of a file's rows gets the ways out, not just the rows."""
+
+
+def ways_out(count: int, rows: int) -> str:
+    """What a person can do about a required column that the export often leaves empty, and the cost."""
+    return (
+        f"is required but empty on {count:,} of {rows:,} rows. Ways out: list the placeholder texts under"
+        " missing: (they become empty, so this only helps an optional column); fill it with a fallback,"
+        ' sql: "coalesce("This column", "Other column")" (figures then rest on the fallback);'
+        f" or load with --skip-bad-rows (the {count:,} rows, and rows that refer to them, are left out)"
+    )
+
+
+NULL_MARKERS = ("null", "n/a", "na", "-", "none", "nil", "#n/a", "(null)", "nan")
+"""Texts exports write for 'no value'; seen where a value was expected, they earn a hint."""
+
+
+def looks_null(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in NULL_MARKERS
+
+
+def null_hint(value: Any) -> str:
+    """The way out when a failing value is an export's 'no value' marker."""
+    if not looks_null(value):
+        return ""
+    return f" ('{value}' looks like a null marker: list it under missing: in a mapping to read it as empty)"
+
+
+def bad_value_reason(year: int | None, reason: str, formats: list[str]) -> str:
+    """A date before 1900 is not unreadable but implausible, usually a format that read the wrong part."""
+    if year is not None and year < EARLIEST_YEAR:
+        return f"year {year} is implausible (before {EARLIEST_YEAR}); the formats tried: {', '.join(formats)}"
+    return reason
 
 
 def table_checks(keys: dict[str, list[str]], sources: dict[str, Source]) -> dict[str, list[Check]]:

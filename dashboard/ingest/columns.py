@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dashboard.ingest.dates import EARLIEST_YEAR, iso_sql
 from dashboard.ingest.formats.rawfile import RawFile
 from dashboard.ingest.inputs import Source
 from dashboard.ingest.problems import Problem
@@ -17,14 +18,19 @@ TEXT_CASTS: dict[str, str] = {
         "case when try_cast({v} as double) = trunc(try_cast({v} as double)) then try_cast({v} as integer) end"
     ),
     "DOUBLE": "case when isfinite(try_cast({v} as double)) then try_cast({v} as double) end",
-    "DATE": "try_cast({v} as date)",
-    "TIMESTAMP": "try_cast({v} as timestamp)",
+    "DATE": "case when {iso} and try_cast({v} as date) >= {earliest}::date then try_cast({v} as date) end",
+    "TIMESTAMP": (
+        "case when {iso} and try_cast({v} as timestamp) >= {earliest}::timestamp"
+        " then try_cast({v} as timestamp) end"
+    ),
     "BOOLEAN": (
         "case lower({v}) when 'true' then true when 'yes' then true when '1' then true"
         " when 'false' then false when 'no' then false when '0' then false end"
     ),
 }
-"""Text -> schema type. try_cast alone would round '2.5' to an integer and accept 'nan' as a price."""
+"""Text -> schema type. try_cast alone would round '2.5' to an integer, accept 'nan' as a price and
+read '4/1/11' as the year 4: a date is strict ISO 8601 from 1900 on, anything else is a bad value."""
+
 
 TYPE_WORDS: dict[str, str] = {
     "INTEGER": "whole number",
@@ -112,7 +118,9 @@ def cast_sql(name: str, raw_type: str, target: str) -> str:
         return value
     if raw_type != "VARCHAR":
         value = f"{value}::varchar"
-    return TEXT_CASTS.get(target, "try_cast({v} as " + target + ")").format(v=value)
+    return TEXT_CASTS.get(target, "try_cast({v} as " + target + ")").format(
+        v=value, iso=iso_sql(value), earliest=f"'{EARLIEST_YEAR}-01-01'"
+    )
 
 
 def fill_stage(con: duckdb.DuckDBPyConnection, source: Source, columns: list[Column]) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from dashboard.ingest import sqlexpr
+from dashboard.ingest.dates import EARLIEST_YEAR, ISO_DATE, iso_sql
 from dashboard.ingest.problems import LoadError, Problem
 from dashboard.query import warehouse
 
@@ -557,20 +558,24 @@ def mapped_sql(spec: ColumnRule, data_type: str, name: str, has_when: bool, out:
     if has_when:
         value = f"case when w_{name} then {value} else {otherwise} end"
     if data_type in DATE_TYPES and spec.formats:
-        parsed = (
-            f"coalesce(try_strptime({value}, {out.bind(list(spec.formats))}), try_cast({value} as timestamp))"
-        )
+        iso = f"case when {iso_sql(value, out.bind(ISO_DATE))} then try_cast({value} as timestamp) end"
+        parsed = f"coalesce(try_strptime({value}, {out.bind(list(spec.formats))}), {iso})"
+        plausible = f"case when {parsed} >= timestamp '{EARLIEST_YEAR}-01-01' then {parsed} end"
         if data_type == "DATE":
-            parsed = f"({parsed})::date"
-        selects += [f"{parsed} as {name}", f"{value} as t_{name}"]
+            plausible = f"({plausible})::date"
+        selects += [f"{plausible} as {name}", f"{value} as t_{name}", f"year({parsed}) as y_{name}"]
         out.types[name] = data_type
         out.texts[name] = f"t_{name}"
-        out.extra.append(f"t_{name}")
+        out.extra += [f"t_{name}", f"y_{name}"]
+        tried = f"{', '.join(spec.formats)}, then ISO 8601 (YYYY-MM-DD)"
         reason = f"matches none of the formats {', '.join(spec.formats)} (nor ISO 8601)"
+        unread = f"t_{name} is not null and {name} is null"
         out.checks.append(
-            RowCheck(
-                name, "no format matches", f"t_{name}", f"t_{name} is not null and {name} is null", reason
-            )
+            RowCheck(name, "no format matches", f"t_{name}", f"{unread} and y_{name} is null", reason)
+        )
+        early = f"reads as a year before {EARLIEST_YEAR}, which is implausible (the formats tried: {tried})"
+        out.checks.append(
+            RowCheck(name, "implausible year", f"t_{name}", f"y_{name} < {EARLIEST_YEAR}", early)
         )
     else:
         selects.append(f"{value} as {name}")

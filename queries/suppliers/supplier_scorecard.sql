@@ -24,7 +24,7 @@ po as (
     select
         supplier_id,
         supplier_name,
-        ordered_at,
+        ordered_by,
         promised_date,
         received_at,
         delay_days,
@@ -33,7 +33,7 @@ po as (
         planned_lead_time_days,
     from po_lines
     where
-        ordered_at <= $end
+        ordered_by <= $end
         and ($category is null or category = $category)
         and ($supplier is null or supplier_id = $supplier)
 ),
@@ -89,6 +89,7 @@ scored as (
         avg(delay_days) filter (where received_in_period) as avg_delay_days,
         quantile_cont(delay_days, 0.9) filter (where received_in_period) as p90_delay_days,
         median(lead_time_days) filter (where received_in_period) as median_lead_time_days,
+        count(lead_time_days) filter (where received_in_period) as lead_time_lines,
         stddev_samp(lead_time_days) filter (where received_in_period)
         / nullif(avg(lead_time_days) filter (where received_in_period), 0) as lead_time_cv,
         median(planned_lead_time_days) filter (where received_in_period) as planned_lead_time_days,
@@ -109,6 +110,7 @@ select
     avg_delay_days::double as avg_delay_days,
     p90_delay_days::double as p90_delay_days,
     median_lead_time_days::double as median_lead_time_days,
+    lead_time_lines::bigint as lead_time_lines,
     lead_time_cv::double as lead_time_cv,
     planned_lead_time_days::double as planned_lead_time_days,
     open_po_lines::bigint as open_po_lines,
