@@ -5,7 +5,9 @@ description: >
   ordered (backorder rate, unit fill rate), backorders closed (cancellation rate,
   time to fill of those shipped), PO lines received (on-time rate, delay). Stocks
   are measured at the end of `end`: open backorders, their units, value and
-  average age in calendar days. Rates are null when nothing happened to rate.
+  average age in calendar days. Rates are null when nothing happened to rate; every
+  order figure is null when the warehouse holds no order lines at all, and every PO
+  figure when it holds no purchase orders (no data is not zero).
 params:
   start: {type: date, default: -27 days}
   end: {type: date, default: as_of}
@@ -17,6 +19,12 @@ with
 
 meta as (
     select as_of from warehouse_meta
+),
+
+held as (
+    select
+        exists (from order_lines) as order_lines,
+        exists (from purchase_orders) as purchase_orders,
 ),
 
 lines as (
@@ -80,20 +88,20 @@ select
     meta.as_of::date as as_of,
     $start::date as "from",
     $end::date as "to",
-    ordered.lines_ordered::bigint as lines_ordered,
-    ordered.backordered_lines::bigint as backordered_lines,
+    if(held.order_lines, ordered.lines_ordered, null)::bigint as lines_ordered,
+    if(held.order_lines, ordered.backordered_lines, null)::bigint as backordered_lines,
     (ordered.backordered_lines / nullif(ordered.lines_ordered, 0))::double as backorder_rate_lines,
-    ordered.units_ordered::bigint as units_ordered,
-    ordered.backordered_units::bigint as backordered_units,
+    if(held.order_lines, ordered.units_ordered, null)::bigint as units_ordered,
+    if(held.order_lines, ordered.backordered_units, null)::bigint as backordered_units,
     (1 - ordered.backordered_units / nullif(ordered.units_ordered, 0))::double as unit_fill_rate,
-    closed.backorders_closed::bigint as backorders_closed,
+    if(held.order_lines, closed.backorders_closed, null)::bigint as backorders_closed,
     closed.backorder_cancellation_rate::double as backorder_cancellation_rate,
     closed.avg_time_to_fill_days::double as avg_time_to_fill_days,
-    received.po_lines_received::bigint as po_lines_received,
+    if(held.purchase_orders, received.po_lines_received, null)::bigint as po_lines_received,
     received.supplier_on_time_rate::double as supplier_on_time_rate,
     received.avg_supplier_delay_days::double as avg_supplier_delay_days,
-    open_at_end.open_backorder_lines::bigint as open_backorder_lines,
-    open_at_end.open_backorder_units::bigint as open_backorder_units,
-    open_at_end.open_backorder_value::double as open_backorder_value,
+    if(held.order_lines, open_at_end.open_backorder_lines, null)::bigint as open_backorder_lines,
+    if(held.order_lines, open_at_end.open_backorder_units, null)::bigint as open_backorder_units,
+    if(held.order_lines, open_at_end.open_backorder_value, null)::double as open_backorder_value,
     open_at_end.avg_backorder_age_days::double as avg_backorder_age_days,
-from meta, ordered, closed, open_at_end, received
+from meta, held, ordered, closed, open_at_end, received

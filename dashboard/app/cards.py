@@ -158,11 +158,16 @@ def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFra
         return frame
 
 
+def held() -> set[str]:
+    """The canonical tables that hold rows, so a page shows the sections its data can fill."""
+    counts = cache.run(catalog.find("tables"), {})
+    return {table for table, rows in zip(counts["table_name"], counts["row_count"], strict=True) if rows}
+
+
 def requires(*tables: str) -> bool:
     """Tell the user which data a page needs when its tables are empty, instead of failing."""
-    counts = cache.run(catalog.find("tables"), {})
-    have = dict(zip(counts["table_name"], counts["row_count"], strict=True))
-    missing = [table for table in tables if not have.get(table)]
+    have = held()
+    missing = [table for table in tables if table not in have]
     if missing:
         needed = ", ".join(f"`{t}`" for t in missing)
         st.info(

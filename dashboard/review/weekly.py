@@ -22,6 +22,8 @@ from dashboard.review import notes
 
 Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
 TREND_WEEKS = 12
+ORDER_DATA: tuple[str, ...] = ("orders", "order_lines")
+PO_DATA: tuple[str, ...] = ("purchase_orders",)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Tile:
     kind: str  # rate, count, money or days: how to print it
     higher_is_better: bool
     help: str
+    needs: tuple[str, ...] = ORDER_DATA
 
 
 TILES: tuple[Tile, ...] = (
@@ -63,6 +66,7 @@ TILES: tuple[Tile, ...] = (
         "rate",
         True,
         "PO lines received on or before promise",
+        PO_DATA,
     ),
 )
 
@@ -166,7 +170,7 @@ def trend(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd
 
 
 def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT or value is pd.NA:
         return None
     if hasattr(value, "item"):
         return value.item()
@@ -220,14 +224,30 @@ class TileValue:
     series: list[float | None]
 
 
+def needs(tables: tuple[str, ...], held: set[str]) -> str | None:
+    """One line saying which data would fill a section the warehouse cannot, or None when it can."""
+    missing = [table for table in tables if table not in held]
+    if not missing:
+        return None
+    files = ", ".join(f"`{table}`" for table in missing)
+    return f"No data for this yet: it needs {files}. Load them (or map them from your export) to fill it."
+
+
 def tiles(
-    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, scores: RiskScores | None = None
+    run: Runner,
+    week: Week,
+    scope: Mapping[str, Any] | None = None,
+    scores: RiskScores | None = None,
+    held: set[str] | None = None,
 ) -> list[TileValue]:
+    """The headline tiles the warehouse's data can fill (all of them when `held` is not given)."""
     now = kpis(run, week, scope, scores)
     before = kpis(run, week.previous, scope, scores)
     history = trend(run, week, scope)
     values = []
     for tile in (*TILES, *([REVENUE_AT_RISK] if scores is not None else [])):
+        if held is not None and needs(tile.needs, held):
+            continue
         delta = change(now[tile.key], before[tile.key])
         series = [_plain(v) for v in history[tile.key].tolist()] if tile.key in history else []
         values.append(TileValue(tile, now[tile.key], before[tile.key], delta, is_good(tile, delta), series))
