@@ -93,3 +93,15 @@ def test_an_orders_only_shop_gets_its_order_sections_on_the_home_page(use_db, or
     assert "Supplier on-time rate" not in labels and "Open backorder lines" in labels
     captions = " ".join(c.value for c in at.caption)
     assert "Suppliers to chase: No data for this yet: it needs `purchase_orders`" in captions
+
+
+def test_the_query_library_draws_no_empty_chart(use_db, pos_only: Path) -> None:
+    use_db(pos_only)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("dashboard/app/pages/query_library.py")
+    at.query_params["q"] = "open_backlog_by_week"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("No rows" in i.value for i in at.info)
+    assert [t.label for t in at.tabs] == ["Table", "SQL"]

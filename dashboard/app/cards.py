@@ -94,9 +94,10 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
     """Chart first when the header asks for one; the table, SQL and CSV are one click away."""
     if frame.empty:
         st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
-    names = (["Chart"] if query.chart else []) + ["Table", "SQL"]
+    chart = query.chart if not frame.empty else None  # an empty chart would draw a meaningless axis
+    names = (["Chart"] if chart else []) + ["Table", "SQL"]
     tabs = dict(zip(names, st.tabs(names), strict=True))
-    if query.chart:
+    if chart:
         with tabs["Chart"]:
             try:
                 marks = chart_annotations(query, frame, filters)

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.ingest import formats, mapping
-from dashboard.ingest.checks import Checker
+from dashboard.ingest.checks import EMPTY_SHARE, NULL_MARKERS, Checker
 from dashboard.ingest.columns import column_list, fill_stage, match_columns, primary_keys, read_schema
 from dashboard.ingest.formats.rawfile import InputError, RawFile, TooManyRejects, first_line
 from dashboard.ingest.inputs import Input, Source
@@ -57,12 +57,14 @@ class Build:
     def __init__(
         self,
         temp: Path,
+        folder: Path,
         db_path: Path,
         options: Options,
         report: Report,
         work: Path,
         say: Callable[[str], None],
     ) -> None:
+        self.folder = folder
         self.db_path = db_path
         self.options = options
         self.report = report
@@ -100,17 +102,38 @@ class Build:
         return Outcome(counts, self.checker.skipped, listed, self.report.total, None, preview, notes)
 
     def notes(self, counts: dict[str, int]) -> tuple[str, ...]:
-        """PO lines without ordered_at load (real exports often lack it) but have no lead time."""
+        """What loaded but deserves a word: PO lines without ordered_at (no lead time), null markers."""
+        notes = []
         undated = self.con.execute(
             "select count(*) from main.purchase_orders where ordered_at is null"
         ).fetchone()[0]
-        if not undated:
-            return ()
-        total = counts["purchase_orders"]
-        return (
-            f"purchase_orders: {undated:,} of {total:,} lines have no ordered_at; they count in on-time rate,"
-            " delay and ETAs, not in lead times",
-        )
+        if undated:
+            total = counts["purchase_orders"]
+            notes.append(
+                f"purchase_orders: {undated:,} of {total:,} lines have no ordered_at; they count in on-time"
+                " rate, delay and ETAs, not in lead times"
+            )
+        return tuple(notes) + self.null_markers(counts)
+
+    def null_markers(self, counts: dict[str, int]) -> tuple[str, ...]:
+        """Text columns where 'NULL', 'N/A' or '-' fill many rows: stored as text, they read as a value."""
+        found = []
+        for table, columns in self.schema.items():
+            for column in columns:
+                if column.type != "VARCHAR" or column.name in self.keys[table] or not counts.get(table):
+                    continue
+                row = self.con.execute(
+                    f"select {column.name}, count(*) from main.{table}"
+                    f" where list_contains($markers, lower(trim({column.name})))"
+                    " group by 1 order by 2 desc limit 1",
+                    {"markers": list(NULL_MARKERS)},
+                ).fetchone()
+                if row and row[1] >= max(2, counts[table] * EMPTY_SHARE):
+                    found.append(
+                        f"{table}.{column.name}: {row[1]:,} of {counts[table]:,} rows hold '{row[0]}', which"
+                        " looks like a null marker: list it under missing: in a mapping to read it as empty"
+                    )
+        return tuple(found)
 
     def stage(self, inputs: dict[str, Input], rules: mapping.Mapping | None) -> None:
         """Every input read as it is, mapped into `raw_<table>`, value-checked, typed into `stage_<table>`."""
@@ -239,9 +262,13 @@ class Build:
         if not read[key]:
             source.readable = False
             return source
+        lookups = self.read_lookups(table, plan, item)
+        if lookups is None:
+            source.readable = False
+            return source
         try:
             self.con.execute(
-                f"create temp table raw_{table} as {plan.sql.format(src=read[key])}", plan.params
+                f"create temp table raw_{table} as {plan.sql.format(src=read[key], **lookups)}", plan.params
             )
         except duckdb.Error as exc:
             self.checker.add(self.expression_problem(table, plan, read[key], exc, item))
@@ -252,6 +279,45 @@ class Build:
         source.labels = dict(plan.labels)
         source.rows = raw.rows
         return source
+
+    def read_lookups(self, table: str, plan: mapping.Compiled, item: Input) -> dict[str, str] | None:
+        """Each lookup's file as a table of (k, v): the first row of each key, keys and values trimmed."""
+        names: dict[str, str] = {}
+        for alias, spec in plan.lookups:
+            look = spec.lookup
+            assert look is not None
+            where = f"tables.{table}.columns.{spec.name}.lookup"
+            found = mapping.files_for_name(look.file, self.folder)
+            if len(found) != 1:
+                reason = f"file matches {len(found)} files" if found else "file matches no file in the folder"
+                self.checker.add(Problem(self.mapping_file, spec.line, where, look.file, reason))
+                return None
+            try:
+                raw = formats.open_input(self.con, found[0], self.work)
+            except InputError as exc:
+                self.checker.add(Problem(found[0].name, None, None, None, str(exc)))
+                return None
+            header = mapping.Header(raw.header)
+            positions = {}
+            for part, name in (("k", look.key_in_file), ("v", look.column)):
+                internal = header.find(name)
+                if internal is None:
+                    reason = f"{header.explain(name)} {found[0].name}".replace("not in the file ", "not in ")
+                    self.checker.add(Problem(self.mapping_file, spec.line, where, name, reason))
+                    return None
+                positions[part] = int(internal[1:])
+            name = f"lk_{table}_{alias}"
+            holder = Source(table, raw.label)
+            if not self.read_file(raw, f"{name}_raw", positions, holder, text=True):
+                return None
+            self.con.execute(
+                f"create temp table {name} as select nullif(trim(k), '') as k,"
+                f" arg_min(nullif(trim(v), ''), {raw.index}) as v from {name}_raw"
+                " where nullif(trim(k), '') is not null group by 1"
+            )
+            self.con.execute(f"drop table {name}_raw")
+            names[alias] = name
+        return names
 
     def columns_used(self, key: tuple[Path, str | None]) -> set[int]:
         """The union of the columns every table mapped from this file reads, so it is read once."""

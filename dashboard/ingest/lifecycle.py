@@ -79,7 +79,9 @@ def prepare(
             if options.append and not db_path.exists():
                 reason = "has no warehouse to append to: load without --append first"
                 raise LoadError([Problem(str(db_path), None, None, None, reason)])
-            outcome = Build(temp, db_path, options, report, Path(work), say).run(source, inputs, rules)
+            outcome = Build(temp, folder, db_path, options, report, Path(work), say).run(
+                source, inputs, rules
+            )
     except LoadError:
         remove(temp)
         rejects.close(keep=True)

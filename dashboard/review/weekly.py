@@ -128,8 +128,10 @@ class Week:
 
 
 def default_week(as_of: dt.date) -> Week:
-    """The last complete week before the as-of date: the as-of day itself may still be filling up."""
-    return Week.holding(as_of).previous
+    """The last complete week: the one holding the as-of date when that is its Sunday (so the home page
+    opens on the same date as every other page), else the week before (the as-of week is still filling)."""
+    week = Week.holding(as_of)
+    return week if as_of == week.end else week.previous
 
 
 def weeks_back(as_of: dt.date, count: int = 52) -> list[Week]:
