@@ -199,7 +199,7 @@ class Build:
             compiled, problems = mapping.compile_table(
                 item.rule, header, self.schema[table], self.keys[table], rules.file, raw.index
             )
-            for problem in problems:
+            for problem in mapping.hint_comments(problems, rules.path):
                 self.checker.add(problem)
             if compiled is not None:
                 out[table] = (compiled, header)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -366,6 +366,26 @@ def flag(node: Node, key: str, where: str, errors: _Errors) -> bool:
 def suggest(word: str, options: Any) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+COMMENT_HINT = (
+    "; its line holds ' #', which starts a YAML comment: quote a column name that has # in it (\"Item #\")"
+)
+
+
+def hint_comments(problems: list[Problem], path: Path) -> list[Problem]:
+    """A column name cut short at ' #' (`sku: Item #` reads as `Item`) gets the quoting hint."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return problems
+    out = []
+    for problem in problems:
+        row = problem.row or 0
+        if "is not in the file" in problem.reason and 0 < row <= len(lines) and " #" in lines[row - 1]:
+            problem = replace(problem, reason=problem.reason + COMMENT_HINT)
+        out.append(problem)
+    return out
 
 
 def files_for(rule: TableRule, folder: Path) -> list[Path]:
