@@ -7,7 +7,10 @@ description: >
   are measured at the end of `end`: open backorders, their units, value and
   average age in calendar days. Rates are null when nothing happened to rate; every
   order figure is null when the warehouse holds no order lines at all, and every PO
-  figure when it holds no purchase orders (no data is not zero).
+  figure when it holds no purchase orders (no data is not zero). The customer on-time
+  measure needs no backorder flag: of the lines promised inside [start, end] (not
+  canceled), the share shipped by their promised date and the average days late of
+  those shipped after it; and the lines open at the end of `end` past their promise.
 params:
   start: {type: date, default: -27 days}
   end: {type: date, default: as_of}
@@ -43,6 +46,40 @@ backorders as (
         ($category is null or category = $category)
         and ($supplier is null or supplier_id = $supplier)
         and ($channel is null or channel = $channel)
+),
+
+promised as (
+    select
+        l.promised_date,
+        l.shipped_at::date as shipped_date,
+        l.canceled_at::date as canceled_date,
+        o.ordered_at::date as ordered_date,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as p using (sku)
+    where
+        l.promised_date is not null
+        and ($category is null or p.category = $category)
+        and ($supplier is null or p.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+),
+
+customer as (
+    select
+        count(*) filter (where promised_date between $start and $end and canceled_date is null)
+            as customer_lines_due,
+        avg((shipped_date is not null and shipped_date <= promised_date)::integer)
+            filter (where promised_date between $start and $end and canceled_date is null)
+            as customer_on_time_rate,
+        avg(shipped_date - promised_date)
+            filter (where promised_date between $start and $end and shipped_date > promised_date)
+            as avg_customer_days_late,
+        count(*) filter (
+            where ordered_date <= $end and promised_date < $end
+            and (shipped_date is null or shipped_date > $end)
+            and (canceled_date is null or canceled_date > $end)
+        ) as open_lines_past_promise,
+    from promised
 ),
 
 ordered as (
@@ -104,4 +141,8 @@ select
     if(held.order_lines, open_at_end.open_backorder_units, null)::bigint as open_backorder_units,
     if(held.order_lines, open_at_end.open_backorder_value, null)::double as open_backorder_value,
     open_at_end.avg_backorder_age_days::double as avg_backorder_age_days,
-from meta, held, ordered, closed, open_at_end, received
+    if(held.order_lines, customer.customer_lines_due, null)::bigint as customer_lines_due,
+    customer.customer_on_time_rate::double as customer_on_time_rate,
+    customer.avg_customer_days_late::double as avg_customer_days_late,
+    if(held.order_lines, customer.open_lines_past_promise, null)::bigint as open_lines_past_promise,
+from meta, held, ordered, closed, open_at_end, received, customer

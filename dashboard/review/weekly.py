@@ -61,6 +61,14 @@ TILES: tuple[Tile, ...] = (
         "Canceled / closed backordered lines, closed in the week",
     ),
     Tile(
+        "customer_on_time_rate",
+        "Customer on-time rate",
+        "rate",
+        True,
+        "Order lines promised in the week (not canceled) shipped by their promised date; needs no "
+        "backorder flag",
+    ),
+    Tile(
         "supplier_on_time_rate",
         "Supplier on-time rate",
         "rate",

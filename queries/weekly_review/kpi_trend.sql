@@ -89,6 +89,23 @@ open_at_end as (
     group by p.week_start
 ),
 
+promised as (
+    select
+        date_trunc('week', l.promised_date)::date as week_start,
+        avg((l.shipped_at is not null and l.shipped_at::date <= l.promised_date)::integer)
+            as customer_on_time_rate,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as pr using (sku)
+    where
+        l.promised_date between (select min(week_start) from periods) and (select max(week_end) from periods)
+        and l.canceled_at is null
+        and ($category is null or pr.category = $category)
+        and ($supplier is null or pr.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+    group by all
+),
+
 received as (
     select
         date_trunc('week', received_at)::date as week_start,
@@ -122,9 +139,11 @@ select
     coalesce(e.open_backorder_units, 0)::bigint as open_backorder_units,
     coalesce(e.open_backorder_value, 0)::double as open_backorder_value,
     e.avg_backorder_age_days::double as avg_backorder_age_days,
+    cu.customer_on_time_rate::double as customer_on_time_rate,
 from periods as p
 left join ordered as o using (week_start)
 left join closed as c using (week_start)
 left join open_at_end as e using (week_start)
 left join received as r using (week_start)
+left join promised as cu using (week_start)
 order by p.week_start
