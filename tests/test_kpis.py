@@ -50,6 +50,10 @@ EXPECTED_KEYS = [
     "open_backorder_units",
     "open_backorder_value",
     "avg_backorder_age_days",
+    "customer_lines_due",
+    "customer_on_time_rate",
+    "avg_customer_days_late",
+    "open_lines_past_promise",
 ]
 
 
