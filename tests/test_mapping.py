@@ -210,7 +210,7 @@ def test_mapping_mistakes_are_all_reported_with_their_lines(src: Path, db: Path)
             10,
             "tables.orders.columns.channel",
             None,
-            "needs exactly one of from, value, sql, number_within (has from, value)",
+            "needs exactly one of from, value, sql, number_within, lookup (has from, value)",
         ),
         ("mapping.yaml", 11, "tables.orders.columns.region", None, "orders has no column 'region'"),
     ]

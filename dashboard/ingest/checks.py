@@ -275,7 +275,7 @@ def ways_out(count: int, rows: int) -> str:
     )
 
 
-NULL_MARKERS = ("null", "n/a", "na", "-", "none", "nil", "#n/a", "(null)", "nan")
+NULL_MARKERS = ("null", "n/a", "na", "-", "nil", "#n/a", "(null)", "nan")
 """Texts exports write for 'no value'; seen where a value was expected, they earn a hint."""
 
 
