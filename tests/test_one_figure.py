@@ -27,3 +27,18 @@ def test_a_sunday_as_of_date_completes_its_week_and_is_the_default() -> None:
     assert weekly.default_week(dt.date(2026, 11, 22)).label == "2026-W47"  # a Sunday
     assert weekly.default_week(dt.date(2026, 11, 21)).label == "2026-W46"  # Saturday: W47 still filling
     assert weekly.default_week(dt.date(2026, 1, 18)) == W03
+
+
+def test_per_supplier_alerts_follow_the_sidebars_supplier(handmade_db: Path, tmp_path: Path) -> None:
+    from dashboard.review import alerts
+
+    (tmp_path / "alerts.yaml").write_text(
+        "rules:\n  - {name: Any open backorder, metric: open_backorder_lines, above: 0, per: supplier}\n"
+    )
+    rules = alerts.load(tmp_path / "alerts.yaml")
+    run = weekly.run_on(warehouse.connect(handmade_db))
+    groups = {"supplier": ["S1", "S2"]}
+    everyone = alerts.check(run, W03, rules, groups)
+    assert sorted(b.group for b in everyone) == ["S1", "S2"]
+    picked = alerts.check(run, W03, rules, groups, {"supplier": "S2"})
+    assert [b.group for b in picked] == ["S2"]
