@@ -82,3 +82,12 @@ def test_a_required_column_empty_on_many_rows_suggests_the_ways_out(tmp_path: Pa
     assert reason.startswith(f"is required but empty on {len(rows)} of {len(rows)} rows. Ways out:")
     assert "missing:" in reason and "coalesce(" in reason and "--skip-bad-rows" in reason
     assert caught.value.total == len(rows)
+
+
+def test_the_scorecard_ranks_by_who_to_call_first_without_backorders(
+    loaded: tuple[Path, ingest.Outcome],
+) -> None:
+    db, _outcome = loaded
+    card = run(db, "supplier_scorecard", start="2024-03-01", end="2024-03-31")
+    # No backorders and no open PO lines: V2 (5 days late on average) before V1 (1 day).
+    assert list(card["supplier_id"]) == ["V2", "V1", "All suppliers"]

@@ -10,7 +10,8 @@ description: >
   how many were already past their promised date, and the open backorder lines,
   units and value on the supplier's SKUs. The channel filter applies to the
   backorders only (a PO has no channel). A last row, "All suppliers", totals the
-  same figures.
+  same figures. Ranked by who to call first: backorder value, then open PO lines past
+  their promise, then average delay; suppliers with no lines in the period last.
 params:
   start: {type: date, default: -12 weeks}
   end: {type: date, default: as_of}
@@ -119,4 +120,10 @@ select
     open_backorder_units::bigint as open_backorder_units,
     open_backorder_value::double as open_backorder_value,
 from scored
-order by is_total, open_backorder_value desc, supplier_id
+order by
+    is_total,
+    po_lines_received + open_po_lines + open_backorder_lines = 0,  -- no lines in the period: last
+    open_backorder_value desc,
+    open_po_lines_past_promise desc,  -- who to call first, even without backorders
+    avg_delay_days desc nulls last,
+    supplier_id
