@@ -92,11 +92,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_problems(problems: Sequence[Any], shown: int = MAX_PROBLEMS_SHOWN) -> None:
-    for problem in problems[:shown]:
+def print_problems(
+    problems: Sequence[Any], total: int, rejects: Path | None, shown: int = MAX_PROBLEMS_SHOWN
+) -> None:
+    """The first problems, then how many of all of them that was and where the rest are: numbers
+    that add up ("showing 20 of 5,741"), since the listed ones are capped per kind of problem."""
+    printed = [problem for problem in problems[:shown]]
+    for problem in printed:
         print(f"  {problem}", file=sys.stderr)
-    if len(problems) > shown:
-        print(f"  ... and {len(problems) - shown:,} more problems", file=sys.stderr)
+    rows = sum(1 for p in printed if not (p.row is None and p.value is None and p.reason.startswith("and ")))
+    where = f"; every problem is listed in {rejects}" if rejects else ""
+    if rows < total or rejects:
+        print(f"showing {rows:,} of {total:,} problems{where}", file=sys.stderr)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -118,22 +125,21 @@ def cmd_load(args: argparse.Namespace) -> int:
         ingest.commit(prepared)
     except ingest.LoadError as exc:
         print(f"load failed: {exc.total:,} problems; {path} is unchanged", file=sys.stderr)
-        print_problems(exc.problems)
-        if exc.rejects:
-            print(f"every problem is listed in {exc.rejects}", file=sys.stderr)
+        print_problems(exc.problems, exc.total, exc.rejects)
         return 1
     outcome = prepared.outcome
     if outcome.skipped:
         print(
             f"left out {outcome.skipped:,} bad rows ({outcome.total_problems:,} problems):", file=sys.stderr
         )
-        print_problems(outcome.problems)
-        print(f"every problem is listed in {outcome.rejects}", file=sys.stderr)
+        print_problems(outcome.problems, outcome.total_problems, outcome.rejects)
     elif not args.rejects and rejects.exists():
         rejects.unlink()
     total = ", ".join(f"{table} {count:,}" for table, count in outcome.counts.items())
     verb = "appended" if args.append else "loaded"
     print(f"{verb} {args.source} into {path} in {time.monotonic() - started:.1f}s: {total}")
+    for note in outcome.notes:
+        print(f"note: {note}")
     return 0
 
 
@@ -348,10 +354,12 @@ def parser() -> argparse.ArgumentParser:
         help="with --out: keep one inventory snapshot every DAYS days (7: Sundays) for a smaller sample",
     )
 
+    from dashboard.ingest import formats
+
     load = command(
         "load",
         cmd_load,
-        "load DIR (or a .zip) of CSV, .csv.gz, Parquet or .xlsx files into the warehouse, atomically",
+        f"load DIR (or a .zip) of {formats.described()} files into the warehouse, atomically",
     )
     load.add_argument("source", help="folder (or .zip) holding the files")
     load.add_argument(

@@ -45,7 +45,7 @@ PAGES: tuple[Page, ...] = (
         url_path="",
         section="Review",
         queries="weekly_review",
-        needs=("orders", "order_lines"),
+        needs=(),  # it shows what orders or purchase orders alone can fill, and says what is missing
         default=True,
         question=(
             "one ISO week against the one before: KPI tiles with change and 12-week sparklines, where the "

@@ -5,7 +5,12 @@ description: >
   ordered (backorder rate, unit fill rate), backorders closed (cancellation rate,
   time to fill of those shipped), PO lines received (on-time rate, delay). Stocks
   are measured at the end of `end`: open backorders, their units, value and
-  average age in calendar days. Rates are null when nothing happened to rate.
+  average age in calendar days. Rates are null when nothing happened to rate; every
+  order figure is null when the warehouse holds no order lines at all, and every PO
+  figure when it holds no purchase orders (no data is not zero). The customer on-time
+  measure needs no backorder flag: of the lines promised inside [start, end] (not
+  canceled), the share shipped by their promised date and the average days late of
+  those shipped after it; and the lines open at the end of `end` past their promise.
 params:
   start: {type: date, default: -27 days}
   end: {type: date, default: as_of}
@@ -17,6 +22,12 @@ with
 
 meta as (
     select as_of from warehouse_meta
+),
+
+held as (
+    select
+        exists (from order_lines) as order_lines,
+        exists (from purchase_orders) as purchase_orders,
 ),
 
 lines as (
@@ -35,6 +46,40 @@ backorders as (
         ($category is null or category = $category)
         and ($supplier is null or supplier_id = $supplier)
         and ($channel is null or channel = $channel)
+),
+
+promised as (
+    select
+        l.promised_date,
+        l.shipped_at::date as shipped_date,
+        l.canceled_at::date as canceled_date,
+        o.ordered_at::date as ordered_date,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as p using (sku)
+    where
+        l.promised_date is not null
+        and ($category is null or p.category = $category)
+        and ($supplier is null or p.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+),
+
+customer as (
+    select
+        count(*) filter (where promised_date between $start and $end and canceled_date is null)
+            as customer_lines_due,
+        avg((shipped_date is not null and shipped_date <= promised_date)::integer)
+            filter (where promised_date between $start and $end and canceled_date is null)
+            as customer_on_time_rate,
+        avg(shipped_date - promised_date)
+            filter (where promised_date between $start and $end and shipped_date > promised_date)
+            as avg_customer_days_late,
+        count(*) filter (
+            where ordered_date <= $end and promised_date < $end
+            and (shipped_date is null or shipped_date > $end)
+            and (canceled_date is null or canceled_date > $end)
+        ) as open_lines_past_promise,
+    from promised
 ),
 
 ordered as (
@@ -80,20 +125,24 @@ select
     meta.as_of::date as as_of,
     $start::date as "from",
     $end::date as "to",
-    ordered.lines_ordered::bigint as lines_ordered,
-    ordered.backordered_lines::bigint as backordered_lines,
+    if(held.order_lines, ordered.lines_ordered, null)::bigint as lines_ordered,
+    if(held.order_lines, ordered.backordered_lines, null)::bigint as backordered_lines,
     (ordered.backordered_lines / nullif(ordered.lines_ordered, 0))::double as backorder_rate_lines,
-    ordered.units_ordered::bigint as units_ordered,
-    ordered.backordered_units::bigint as backordered_units,
+    if(held.order_lines, ordered.units_ordered, null)::bigint as units_ordered,
+    if(held.order_lines, ordered.backordered_units, null)::bigint as backordered_units,
     (1 - ordered.backordered_units / nullif(ordered.units_ordered, 0))::double as unit_fill_rate,
-    closed.backorders_closed::bigint as backorders_closed,
+    if(held.order_lines, closed.backorders_closed, null)::bigint as backorders_closed,
     closed.backorder_cancellation_rate::double as backorder_cancellation_rate,
     closed.avg_time_to_fill_days::double as avg_time_to_fill_days,
-    received.po_lines_received::bigint as po_lines_received,
+    if(held.purchase_orders, received.po_lines_received, null)::bigint as po_lines_received,
     received.supplier_on_time_rate::double as supplier_on_time_rate,
     received.avg_supplier_delay_days::double as avg_supplier_delay_days,
-    open_at_end.open_backorder_lines::bigint as open_backorder_lines,
-    open_at_end.open_backorder_units::bigint as open_backorder_units,
-    open_at_end.open_backorder_value::double as open_backorder_value,
+    if(held.order_lines, open_at_end.open_backorder_lines, null)::bigint as open_backorder_lines,
+    if(held.order_lines, open_at_end.open_backorder_units, null)::bigint as open_backorder_units,
+    if(held.order_lines, open_at_end.open_backorder_value, null)::double as open_backorder_value,
     open_at_end.avg_backorder_age_days::double as avg_backorder_age_days,
-from meta, ordered, closed, open_at_end, received
+    if(held.order_lines, customer.customer_lines_due, null)::bigint as customer_lines_due,
+    customer.customer_on_time_rate::double as customer_on_time_rate,
+    customer.avg_customer_days_late::double as avg_customer_days_late,
+    if(held.order_lines, customer.open_lines_past_promise, null)::bigint as open_lines_past_promise,
+from meta, held, ordered, closed, open_at_end, received, customer

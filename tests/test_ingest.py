@@ -297,7 +297,7 @@ def test_rows_after_a_malformed_line_keep_their_numbers(src: Path, db: Path) -> 
 def test_every_problem_is_reported_and_many_are_counted(
     src: Path, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dashboard.ingest.build.CAP", 2)
+    monkeypatch.setattr("dashboard.ingest.checks.CAP", 2)
     for row in (2, 3, 4):
         set_cell(src, "order_lines.csv", row, "qty", "x")
     set_cell(src, "purchase_orders.csv", 2, "sku", "NOPE")

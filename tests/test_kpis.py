@@ -50,6 +50,10 @@ EXPECTED_KEYS = [
     "open_backorder_units",
     "open_backorder_value",
     "avg_backorder_age_days",
+    "customer_lines_due",
+    "customer_on_time_rate",
+    "avg_customer_days_late",
+    "open_lines_past_promise",
 ]
 
 
@@ -76,6 +80,12 @@ def test_two_week_period_matches_the_hand_computation(handmade_db: Path) -> None
         "open_backorder_units": 5,
         "open_backorder_value": pytest.approx(60.0),
         "avg_backorder_age_days": pytest.approx(8.0),
+        # Promised 01-05..01-18 and not canceled: O1/1 (on time), O1/2 (a day late), O3/1 (on time);
+        # at 01-18 no open line is past its promise (O2/1 was canceled, O3/2 is promised 01-20).
+        "customer_lines_due": 3,
+        "customer_on_time_rate": pytest.approx(2 / 3),
+        "avg_customer_days_late": pytest.approx(1.0),
+        "open_lines_past_promise": 0,
     }
 
 

@@ -173,7 +173,7 @@ def test_skip_bad_rows_loads_the_rest_and_follows_references(src: Path, db: Path
 def test_rejects_file_lists_every_row_the_summary_counts(
     src: Path, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dashboard.ingest.build.CAP", 1)
+    monkeypatch.setattr("dashboard.ingest.checks.CAP", 1)
     for row in (2, 3, 4):
         set_cell(src / "sales.csv", row, "Lineitem price", "free")
     rejects = tmp_path / "out" / "rejects.csv"
@@ -210,7 +210,7 @@ def test_mapping_mistakes_are_all_reported_with_their_lines(src: Path, db: Path)
             10,
             "tables.orders.columns.channel",
             None,
-            "needs exactly one of from, value, sql, number_within (has from, value)",
+            "needs exactly one of from, value, sql, number_within, lookup (has from, value)",
         ),
         ("mapping.yaml", 11, "tables.orders.columns.region", None, "orders has no column 'region'"),
     ]

@@ -108,7 +108,7 @@ def test_kpis_of_a_shop_with_only_purchase_orders(purchases_only: Path) -> None:
     result = cli.kpis(warehouse.connect(purchases_only))
     assert result["as_of"] == "2024-03-19"
     assert (result["lines_ordered"], result["backorder_rate_lines"], result["unit_fill_rate"]) == (
-        0,
+        None,
         None,
         None,
     )
@@ -118,9 +118,14 @@ def test_kpis_of_a_shop_with_only_purchase_orders(purchases_only: Path) -> None:
     assert result["avg_supplier_delay_days"] == 1.0
 
 
-def test_kpis_of_an_almost_empty_warehouse_are_zero_or_null(almost_empty: Path) -> None:
+def test_kpis_of_an_almost_empty_warehouse_are_null(almost_empty: Path) -> None:
     result = cli.kpis(warehouse.connect(almost_empty))
-    assert (result["lines_ordered"], result["po_lines_received"], result["open_backorder_lines"]) == (0, 0, 0)
+    # No order lines and no purchase orders: no data is null, not zero (issue 14.6).
+    assert (result["lines_ordered"], result["po_lines_received"], result["open_backorder_lines"]) == (
+        None,
+        None,
+        None,
+    )
     rates = ("backorder_rate_lines", "unit_fill_rate", "backorder_cancellation_rate", "supplier_on_time_rate")
     assert [result[name] for name in rates] == [None, None, None, None]
 
@@ -128,7 +133,7 @@ def test_kpis_of_an_almost_empty_warehouse_are_zero_or_null(almost_empty: Path) 
 def test_kpis_of_a_shop_with_only_sales(sales_only: Path) -> None:
     result = cli.kpis(warehouse.connect(sales_only))
     assert (result["lines_ordered"], result["backordered_lines"]) == (5, 3)
-    assert (result["po_lines_received"], result["supplier_on_time_rate"]) == (0, None)
+    assert (result["po_lines_received"], result["supplier_on_time_rate"]) == (None, None)
 
 
 @pytest.mark.parametrize("shop", ["almost_empty", "purchases_only", "sales_only"])

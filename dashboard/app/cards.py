@@ -94,9 +94,10 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
     """Chart first when the header asks for one; the table, SQL and CSV are one click away."""
     if frame.empty:
         st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
-    names = (["Chart"] if query.chart else []) + ["Table", "SQL"]
+    chart = query.chart if not frame.empty else None  # an empty chart would draw a meaningless axis
+    names = (["Chart"] if chart else []) + ["Table", "SQL"]
     tabs = dict(zip(names, st.tabs(names), strict=True))
-    if query.chart:
+    if chart:
         with tabs["Chart"]:
             try:
                 marks = chart_annotations(query, frame, filters)
@@ -158,11 +159,16 @@ def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFra
         return frame
 
 
+def held() -> set[str]:
+    """The canonical tables that hold rows, so a page shows the sections its data can fill."""
+    counts = cache.run(catalog.find("tables"), {})
+    return {table for table, rows in zip(counts["table_name"], counts["row_count"], strict=True) if rows}
+
+
 def requires(*tables: str) -> bool:
     """Tell the user which data a page needs when its tables are empty, instead of failing."""
-    counts = cache.run(catalog.find("tables"), {})
-    have = dict(zip(counts["table_name"], counts["row_count"], strict=True))
-    missing = [table for table in tables if not have.get(table)]
+    have = held()
+    missing = [table for table in tables if table not in have]
     if missing:
         needed = ", ".join(f"`{t}`" for t in missing)
         st.info(

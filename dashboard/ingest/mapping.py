@@ -12,20 +12,33 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dashboard.ingest import sqlexpr
+from dashboard.ingest.dates import EARLIEST_YEAR, ISO_DATE, iso_sql
 from dashboard.ingest.problems import LoadError, Problem
 from dashboard.query import warehouse
 
 TOP_KEYS = ("name", "description", "missing", "formats", "tables")
 TABLE_KEYS = ("file", "sheet", "delimiter", "encoding", "distinct", "missing", "formats", "columns")
-COLUMN_KEYS = ("from", "value", "sql", "number_within", "missing", "formats", "when", "map", "otherwise")
-SOURCES = ("from", "value", "sql", "number_within")
+COLUMN_KEYS = (
+    "from",
+    "value",
+    "sql",
+    "number_within",
+    "lookup",
+    "missing",
+    "formats",
+    "when",
+    "map",
+    "otherwise",
+)
+SOURCES = ("from", "value", "sql", "number_within", "lookup")
+LOOKUP_KEYS = ("file", "key", "column", "key_in_file")
 WHEN_KEYS = ("column", "in", "not_in")
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0", "")
@@ -71,6 +84,16 @@ class When:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A value taken from another file: the row of `file` whose `key_in_file` equals this row's `key`."""
+
+    file: str
+    key: str
+    column: str
+    key_in_file: str
+
+
+@dataclass(frozen=True)
 class ColumnRule:
     """How one canonical column is filled; exactly one of source, value, sql, number_within."""
 
@@ -80,6 +103,7 @@ class ColumnRule:
     value: str | None = None
     sql: str | None = None
     number_within: tuple[str, ...] = ()
+    lookup: Lookup | None = None
     missing: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     when: When | None = None
@@ -235,7 +259,7 @@ def column_rule(
         errors.add(
             line,
             at,
-            "needs exactly one of from, value, sql, number_within"
+            "needs exactly one of from, value, sql, number_within, lookup"
             + (f" (has {', '.join(given)})" if given else ""),
         )
     within = rule.get("number_within")
@@ -246,12 +270,34 @@ def column_rule(
         value=optional_text(rule, "value", at, errors),
         sql=optional_text(rule, "sql", at, errors),
         number_within=(within,) if isinstance(within, str) else texts(rule, "number_within", at, errors),
+        lookup=lookup_rule(rule, at, errors),
         missing=missing + texts(rule, "missing", at, errors),
         formats=texts(rule, "formats", at, errors) or formats,
         when=when_rule(rule, at, errors),
         map=value_map(rule, at, errors),
         otherwise=optional_text(rule, "otherwise", at, errors),
     )
+
+
+def lookup_rule(rule: Node, at: str, errors: _Errors) -> Lookup | None:
+    spec = rule.get("lookup")
+    if spec is None:
+        return None
+    line = rule.lines["lookup"]
+    shape = (
+        "must be {file: orders.csv, key: <column here>, column: <column there>}"
+        " (and key_in_file if the key is named differently there)"
+    )
+    if not isinstance(spec, Node):
+        errors.add(line, f"{at}.lookup", shape)
+        return None
+    known(spec, LOOKUP_KEYS, f"{at}.lookup", errors)
+    values = {key: optional_text(spec, key, f"{at}.lookup", errors) for key in LOOKUP_KEYS}
+    file, key, column = values["file"], values["key"], values["column"]
+    if not (file and key and column):
+        errors.add(line, f"{at}.lookup", shape)
+        return None
+    return Lookup(file.strip(), key, column, values["key_in_file"] or key)
 
 
 def when_rule(rule: Node, at: str, errors: _Errors) -> When | None:
@@ -322,9 +368,33 @@ def suggest(word: str, options: Any) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+COMMENT_HINT = (
+    "; its line holds ' #', which starts a YAML comment: quote a column name that has # in it (\"Item #\")"
+)
+
+
+def hint_comments(problems: list[Problem], path: Path) -> list[Problem]:
+    """A column name cut short at ' #' (`sku: Item #` reads as `Item`) gets the quoting hint."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return problems
+    out = []
+    for problem in problems:
+        row = problem.row or 0
+        if "is not in the file" in problem.reason and 0 < row <= len(lines) and " #" in lines[row - 1]:
+            problem = replace(problem, reason=problem.reason + COMMENT_HINT)
+        out.append(problem)
+    return out
+
+
 def files_for(rule: TableRule, folder: Path) -> list[Path]:
     """The files in `folder` the rule's `file` names, a glob matched case-insensitively."""
-    pattern = rule.file.lower()
+    return files_for_name(rule.file, folder)
+
+
+def files_for_name(file: str, folder: Path) -> list[Path]:
+    pattern = file.lower()
     return sorted(p for p in folder.iterdir() if p.is_file() and fnmatch.fnmatchcase(p.name.lower(), pattern))
 
 
@@ -356,6 +426,9 @@ class Compiled:
     extra: list[str] = field(default_factory=list)
     checks: list[RowCheck] = field(default_factory=list)
     expressions: dict[str, str] = field(default_factory=dict)
+    lookups: list[tuple[str, ColumnRule]] = field(default_factory=list)
+    """(placeholder, rule) per lookup: the loader reads each into a table the SQL names `{placeholder}`."""
+    joins: list[str] = field(default_factory=list)
 
     def bind(self, value: Any) -> str:
         """Every value from the mapping file reaches DuckDB as a parameter."""
@@ -419,6 +492,7 @@ def compile_table(
     """
     problems: list[Problem] = []
     rules = {r.name: r for r in rule.columns}
+    index = f"s.{index}"  # the source is aliased `s`, beside any lookup tables joined to it
     base: list[str] = [f"{index} as _idx"]
     clean: list[str] = []
     final: list[str] = ["_idx"]
@@ -440,10 +514,24 @@ def compile_table(
         text = source_text(spec, header, out, fail, index)
         if text is None:
             continue
+        if spec.lookup is not None:
+            key = header.cleaned(spec.lookup.key) or "null"
+            alias = text.split(".")[0]
+            unmatched = f"m_{column.name}"
+            base.append(f"case when {key} is not null and {alias}.k is null then {key} end as {unmatched}")
+            final.append(unmatched)
+            out.extra.append(unmatched)
+            reason = (
+                f"has no row in {spec.lookup.file} (no {spec.lookup.key_in_file} there equals it),"
+                f" so {column.name} cannot be looked up"
+            )
+            out.checks.append(
+                RowCheck(column.name, "no match in lookup", unmatched, f"{unmatched} is not null", reason)
+            )
         if spec.sql is not None:
             out.expressions[column.name] = text
         base.append(f"{text} as v_{column.name}")
-        if spec.missing and (spec.source or spec.sql):
+        if spec.missing and (spec.source or spec.sql or spec.lookup):
             value = f"v_{column.name}"
             clean.append(
                 f"if(list_contains({out.bind(list(spec.missing))}, {value}), null, {value}) as {value}"
@@ -452,7 +540,10 @@ def compile_table(
         if condition:
             base.append(f"{condition} as w_{column.name}")
         final += mapped_sql(spec, column.type, column.name, condition is not None, out)
-        out.labels[column.name] = spec.source.strip() if spec.source else f"{column.name} (mapped)"
+        if spec.lookup is not None:
+            out.labels[column.name] = f"{spec.lookup.key} (lookup in {spec.lookup.file})"
+        else:
+            out.labels[column.name] = spec.source.strip() if spec.source else f"{column.name} (mapped)"
     if problems:
         return None, problems
     shared = [label for label in out.labels.values() if list(out.labels.values()).count(label) > 1]
@@ -461,7 +552,7 @@ def compile_table(
             out.labels[name] = f"{label} (as {name})"
     names = ["_idx", *out.types, *out.extra]
     replaced = f" replace ({', '.join(clean)})" if clean else ""
-    sql = f"with base as (select {', '.join(base)} from {{src}}),"
+    sql = f"with base as (select {', '.join(base)} from {{src}} as s{''.join(out.joins)}),"
     sql += f" clean as (select *{replaced} from base),"
     sql += f" mapped as (select {', '.join(final)} from clean)"
     if rule.distinct:
@@ -509,6 +600,15 @@ def source_text(spec: ColumnRule, header: Header, out: Compiled, fail: Any, inde
             return None
         within = ", ".join(f for f in found if f)
         return f"(row_number() over (partition by {within} order by {index}))::varchar"
+    if spec.lookup is not None:
+        key = header.cleaned(spec.lookup.key)
+        if key is None:
+            fail(spec, f"lookup key: {header.explain(spec.lookup.key)}", spec.lookup.key)
+            return None
+        alias = f"lk{len(out.lookups)}"
+        out.lookups.append((alias, spec))
+        out.joins.append(f" left join {{{alias}}} as {alias} on {alias}.k = {key}")
+        return f"{alias}.v"
     if spec.sql is not None:
         try:
             expression = sqlexpr.compile_expression(spec.sql, header.cleaned, f"e{len(out.params) + 1}_")
@@ -557,20 +657,24 @@ def mapped_sql(spec: ColumnRule, data_type: str, name: str, has_when: bool, out:
     if has_when:
         value = f"case when w_{name} then {value} else {otherwise} end"
     if data_type in DATE_TYPES and spec.formats:
-        parsed = (
-            f"coalesce(try_strptime({value}, {out.bind(list(spec.formats))}), try_cast({value} as timestamp))"
-        )
+        iso = f"case when {iso_sql(value, out.bind(ISO_DATE))} then try_cast({value} as timestamp) end"
+        parsed = f"coalesce(try_strptime({value}, {out.bind(list(spec.formats))}), {iso})"
+        plausible = f"case when {parsed} >= timestamp '{EARLIEST_YEAR}-01-01' then {parsed} end"
         if data_type == "DATE":
-            parsed = f"({parsed})::date"
-        selects += [f"{parsed} as {name}", f"{value} as t_{name}"]
+            plausible = f"({plausible})::date"
+        selects += [f"{plausible} as {name}", f"{value} as t_{name}", f"year({parsed}) as y_{name}"]
         out.types[name] = data_type
         out.texts[name] = f"t_{name}"
-        out.extra.append(f"t_{name}")
+        out.extra += [f"t_{name}", f"y_{name}"]
+        tried = f"{', '.join(spec.formats)}, then ISO 8601 (YYYY-MM-DD)"
         reason = f"matches none of the formats {', '.join(spec.formats)} (nor ISO 8601)"
+        unread = f"t_{name} is not null and {name} is null"
         out.checks.append(
-            RowCheck(
-                name, "no format matches", f"t_{name}", f"t_{name} is not null and {name} is null", reason
-            )
+            RowCheck(name, "no format matches", f"t_{name}", f"{unread} and y_{name} is null", reason)
+        )
+        early = f"reads as a year before {EARLIEST_YEAR}, which is implausible (the formats tried: {tried})"
+        out.checks.append(
+            RowCheck(name, "implausible year", f"t_{name}", f"y_{name} < {EARLIEST_YEAR}", early)
         )
     else:
         selects.append(f"{value} as {name}")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dashboard import sample
-from dashboard.ingest.build import load
+from dashboard.ingest.lifecycle import load
 from dashboard.query import warehouse
 
 

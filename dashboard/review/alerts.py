@@ -145,7 +145,8 @@ def check(
             if _breached(rule, overall[rule.metric]):
                 breaches.append(Breach(rule, float(overall[rule.metric]), week))
             continue
-        for group in groups.get(rule.per, ()):
+        chosen = (scope or {}).get(rule.per)  # alerts follow the sidebar: a picked supplier, only it
+        for group in [chosen] if chosen else groups.get(rule.per, ()):
             grouped = {**(scope or {}), rule.per: group}
             value = weekly.kpis(run, week, grouped, scorer if rule.metric == "revenue_at_risk" else None)[
                 rule.metric

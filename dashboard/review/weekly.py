@@ -22,6 +22,8 @@ from dashboard.review import notes
 
 Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
 TREND_WEEKS = 12
+ORDER_DATA: tuple[str, ...] = ("orders", "order_lines")
+PO_DATA: tuple[str, ...] = ("purchase_orders",)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Tile:
     kind: str  # rate, count, money or days: how to print it
     higher_is_better: bool
     help: str
+    needs: tuple[str, ...] = ORDER_DATA
 
 
 TILES: tuple[Tile, ...] = (
@@ -58,11 +61,20 @@ TILES: tuple[Tile, ...] = (
         "Canceled / closed backordered lines, closed in the week",
     ),
     Tile(
+        "customer_on_time_rate",
+        "Customer on-time rate",
+        "rate",
+        True,
+        "Order lines promised in the week (not canceled) shipped by their promised date; needs no "
+        "backorder flag",
+    ),
+    Tile(
         "supplier_on_time_rate",
         "Supplier on-time rate",
         "rate",
         True,
         "PO lines received on or before promise",
+        PO_DATA,
     ),
 )
 
@@ -124,8 +136,10 @@ class Week:
 
 
 def default_week(as_of: dt.date) -> Week:
-    """The last complete week before the as-of date: the as-of day itself may still be filling up."""
-    return Week.holding(as_of).previous
+    """The last complete week: the one holding the as-of date when that is its Sunday (so the home page
+    opens on the same date as every other page), else the week before (the as-of week is still filling)."""
+    week = Week.holding(as_of)
+    return week if as_of == week.end else week.previous
 
 
 def weeks_back(as_of: dt.date, count: int = 52) -> list[Week]:
@@ -166,7 +180,7 @@ def trend(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd
 
 
 def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT or value is pd.NA:
         return None
     if hasattr(value, "item"):
         return value.item()
@@ -220,14 +234,30 @@ class TileValue:
     series: list[float | None]
 
 
+def needs(tables: tuple[str, ...], held: set[str]) -> str | None:
+    """One line saying which data would fill a section the warehouse cannot, or None when it can."""
+    missing = [table for table in tables if table not in held]
+    if not missing:
+        return None
+    files = ", ".join(f"`{table}`" for table in missing)
+    return f"No data for this yet: it needs {files}. Load them (or map them from your export) to fill it."
+
+
 def tiles(
-    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, scores: RiskScores | None = None
+    run: Runner,
+    week: Week,
+    scope: Mapping[str, Any] | None = None,
+    scores: RiskScores | None = None,
+    held: set[str] | None = None,
 ) -> list[TileValue]:
+    """The headline tiles the warehouse's data can fill (all of them when `held` is not given)."""
     now = kpis(run, week, scope, scores)
     before = kpis(run, week.previous, scope, scores)
     history = trend(run, week, scope)
     values = []
     for tile in (*TILES, *([REVENUE_AT_RISK] if scores is not None else [])):
+        if held is not None and needs(tile.needs, held):
+            continue
         delta = change(now[tile.key], before[tile.key])
         series = [_plain(v) for v in history[tile.key].tolist()] if tile.key in history else []
         values.append(TileValue(tile, now[tile.key], before[tile.key], delta, is_good(tile, delta), series))

@@ -162,8 +162,8 @@ open_po as (
         sku,
         qty,
         promised_date,
-    from purchase_orders
-    where ordered_at <= $end and (received_at is null or received_at > $end)
+    from po_lines
+    where ordered_by <= $end and (received_at is null or received_at > $end)
 ),
 
 sku_supply as (

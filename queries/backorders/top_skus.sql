@@ -72,9 +72,9 @@ on_order as (
         sku,
         sum(qty) as on_order,
         min(promised_date) as next_po_promised,
-    from purchase_orders
+    from po_lines
     where
-        ordered_at <= $end
+        ordered_by <= $end
         and (received_at is null or received_at > $end)
         and sku in (select sku from top_skus)
     group by sku

@@ -125,7 +125,9 @@ received as (
     select po.sku, po.supplier_id, po.lead_time_days,
     from po_lines as po
     cross join thresholds as t
-    where po.received_at between $end::date - t.lead_time_lookback_days + 1 and $end
+    where
+        po.received_at between $end::date - t.lead_time_lookback_days + 1 and $end
+        and po.lead_time_days is not null
 ),
 
 sku_lead_time as (

@@ -10,7 +10,8 @@ description: >
   how many were already past their promised date, and the open backorder lines,
   units and value on the supplier's SKUs. The channel filter applies to the
   backorders only (a PO has no channel). A last row, "All suppliers", totals the
-  same figures.
+  same figures. Ranked by who to call first: backorder value, then open PO lines past
+  their promise, then average delay; suppliers with no lines in the period last.
 params:
   start: {type: date, default: -12 weeks}
   end: {type: date, default: as_of}
@@ -24,7 +25,7 @@ po as (
     select
         supplier_id,
         supplier_name,
-        ordered_at,
+        ordered_by,
         promised_date,
         received_at,
         delay_days,
@@ -33,7 +34,7 @@ po as (
         planned_lead_time_days,
     from po_lines
     where
-        ordered_at <= $end
+        ordered_by <= $end
         and ($category is null or category = $category)
         and ($supplier is null or supplier_id = $supplier)
 ),
@@ -89,6 +90,7 @@ scored as (
         avg(delay_days) filter (where received_in_period) as avg_delay_days,
         quantile_cont(delay_days, 0.9) filter (where received_in_period) as p90_delay_days,
         median(lead_time_days) filter (where received_in_period) as median_lead_time_days,
+        count(lead_time_days) filter (where received_in_period) as lead_time_lines,
         stddev_samp(lead_time_days) filter (where received_in_period)
         / nullif(avg(lead_time_days) filter (where received_in_period), 0) as lead_time_cv,
         median(planned_lead_time_days) filter (where received_in_period) as planned_lead_time_days,
@@ -109,6 +111,7 @@ select
     avg_delay_days::double as avg_delay_days,
     p90_delay_days::double as p90_delay_days,
     median_lead_time_days::double as median_lead_time_days,
+    lead_time_lines::bigint as lead_time_lines,
     lead_time_cv::double as lead_time_cv,
     planned_lead_time_days::double as planned_lead_time_days,
     open_po_lines::bigint as open_po_lines,
@@ -117,4 +120,10 @@ select
     open_backorder_units::bigint as open_backorder_units,
     open_backorder_value::double as open_backorder_value,
 from scored
-order by is_total, open_backorder_value desc, supplier_id
+order by
+    is_total,
+    po_lines_received + open_po_lines + open_backorder_lines = 0,  -- no lines in the period: last
+    open_backorder_value desc,
+    open_po_lines_past_promise desc,  -- who to call first, even without backorders
+    avg_delay_days desc nulls last,
+    supplier_id

@@ -4,7 +4,10 @@ description: >
   Every purchase-order line with its supplier and product, status (open or
   received), delay_days (received_at - promised_date; late when > 0), on_time
   (delay <= 0), actual lead_time_days (received_at - ordered_at) beside the planned
-  one, and for open lines the days already past the promised date.
+  one, and for open lines the days already past the promised date. ordered_at is
+  often missing in real exports: such a line has no lead time, and ordered_by (its
+  order date, else the earliest of its promised and received dates, by which it
+  must have been ordered) says from when it counts as on order.
 */
 with
 
@@ -23,6 +26,7 @@ select
     p.category,
     po.qty,
     po.ordered_at,
+    coalesce(po.ordered_at, least(po.promised_date, po.received_at)) as ordered_by,
     po.promised_date,
     po.received_at,
     po.received_qty,

@@ -18,6 +18,7 @@ backorders as (
         supplier_id,
         supplier_name,
         sku,
+        product_name,
         backordered_qty,
         value,
         is_open_at(ordered_date, closed_date, $end) as open_now,
@@ -38,7 +39,11 @@ grouped as (
             else 'sku'
         end as dimension,
         coalesce(category, supplier_id, sku) as key,
-        coalesce(category, any_value(supplier_name), sku) as name,
+        case
+            when grouping(category) = 0 then category
+            when grouping(supplier_id) = 0 then any_value(supplier_name)
+            else coalesce(any_value(product_name), sku)
+        end as name,
         sum(backordered_qty) filter (where open_now) as open_units_now,
         sum(backordered_qty) filter (where open_before) as open_units_before,
         sum(value) filter (where open_now) as open_value_now,

@@ -89,6 +89,47 @@ open_at_end as (
     group by p.week_start
 ),
 
+promised_lines as (
+    select
+        l.promised_date,
+        l.shipped_at::date as shipped_date,
+        l.canceled_at::date as canceled_date,
+        o.ordered_at::date as ordered_date,
+    from order_lines as l
+    inner join orders as o using (order_id)
+    left join products as pr using (sku)
+    where
+        l.promised_date <= (select max(week_end) from periods)
+        and ($category is null or pr.category = $category)
+        and ($supplier is null or pr.supplier_id = $supplier)
+        and ($channel is null or o.channel = $channel)
+),
+
+promised as (
+    select
+        date_trunc('week', promised_date)::date as week_start,
+        count(*) filter (where canceled_date is null) as customer_lines_due,
+        avg((shipped_date is not null and shipped_date <= promised_date)::integer)
+            filter (where canceled_date is null) as customer_on_time_rate,
+        avg(shipped_date - promised_date) filter (where shipped_date > promised_date) as avg_customer_days_late,
+    from promised_lines
+    where promised_date >= (select min(week_start) from periods)
+    group by all
+),
+
+past_promise as (
+    select
+        p.week_start,
+        count(*) as open_lines_past_promise,
+    from periods as p
+    inner join promised_lines as l
+        on
+            l.ordered_date <= p.week_end and l.promised_date < p.week_end
+            and (l.shipped_date is null or l.shipped_date > p.week_end)
+            and (l.canceled_date is null or l.canceled_date > p.week_end)
+    group by p.week_start
+),
+
 received as (
     select
         date_trunc('week', received_at)::date as week_start,
@@ -122,9 +163,15 @@ select
     coalesce(e.open_backorder_units, 0)::bigint as open_backorder_units,
     coalesce(e.open_backorder_value, 0)::double as open_backorder_value,
     e.avg_backorder_age_days::double as avg_backorder_age_days,
+    coalesce(cu.customer_lines_due, 0)::bigint as customer_lines_due,
+    cu.customer_on_time_rate::double as customer_on_time_rate,
+    cu.avg_customer_days_late::double as avg_customer_days_late,
+    coalesce(pp.open_lines_past_promise, 0)::bigint as open_lines_past_promise,
 from periods as p
 left join ordered as o using (week_start)
 left join closed as c using (week_start)
 left join open_at_end as e using (week_start)
 left join received as r using (week_start)
+left join promised as cu using (week_start)
+left join past_promise as pp using (week_start)
 order by p.week_start

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import ingest
 from dashboard.app import cards, filters, page
-from dashboard.ingest import upload
+from dashboard.ingest import formats, upload
 from dashboard.ingest.problems import Problem
 from dashboard.query import catalog
 
@@ -93,6 +93,8 @@ def show(pending: upload.Pending) -> None:
         st.warning(f"{outcome.skipped:,} bad rows will be left out:", icon=":material/warning:")
         problem_table(outcome.problems)
         rejects_download(pending)
+    for note in outcome.notes:
+        st.info(note, icon=":material/info:")
     counts = pd.DataFrame(
         {"table": list(outcome.counts), "rows after loading": list(outcome.counts.values())}
     )
@@ -110,13 +112,13 @@ def show(pending: upload.Pending) -> None:
 def uploader() -> None:
     st.header("Load your own files")
     st.caption(
-        "Drop one file per table (CSV, .csv.gz, Parquet or .xlsx), a workbook with a sheet per table, "
+        f"Drop one file per table ({formats.described()}), a workbook with a sheet per table, "
         "or a .zip of them; with a mapping, your own export's columns. The README's *Loading your own "
         "data* describes mapping files. Nothing changes until you confirm."
     )
     files = st.file_uploader(
         "Files",
-        type=["csv", "gz", "parquet", "xlsx", "zip"],
+        type=list(formats.UPLOAD_TYPES),
         accept_multiple_files=True,
         key="upload.files",
     )

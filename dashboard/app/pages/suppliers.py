@@ -93,6 +93,7 @@ def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
             "open_backorder_lines",
             "open_backorder_value",
             "median_lead_time_days",
+            "lead_time_lines",
             "planned_lead_time_days",
             "lead_time_cv",
             "open_backorder_units",
@@ -104,6 +105,9 @@ def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
             "avg_delay_days": st.column_config.NumberColumn("Avg delay (d)", help="received - promised"),
             "p90_delay_days": st.column_config.NumberColumn("p90 delay (d)"),
             "median_lead_time_days": st.column_config.NumberColumn("Lead time (d)", help="Median"),
+            "lead_time_lines": st.column_config.NumberColumn(
+                "Lead-time lines", help="Received lines with an order date: the lead time rests on them"
+            ),
             "lead_time_cv": st.column_config.NumberColumn("Lead time CV", help="sd / mean"),
             "planned_lead_time_days": st.column_config.NumberColumn("Planned lead (d)"),
             "open_po_lines": st.column_config.NumberColumn("Open POs", help="Open PO lines at the end of To"),
@@ -263,6 +267,7 @@ def lead_times(query: catalog.Query, frame: pd.DataFrame) -> None:
             tooltip=[
                 "supplier_name",
                 "lines_received",
+                "lead_time_lines",
                 "p10_lead_time_days",
                 "median_lead_time_days",
                 "p90_lead_time_days",

@@ -33,6 +33,15 @@ page.begin(
     "The sidebar's category, supplier and channel apply; its dates do not (the week does).",
 )
 
+held = cards.held()
+orders_missing = weekly.needs(weekly.ORDER_DATA, held)
+pos_missing = weekly.needs(weekly.PO_DATA, held)
+if orders_missing and pos_missing:
+    cards.requires(*weekly.ORDER_DATA, *weekly.PO_DATA)
+    st.stop()
+if orders_missing:
+    scores = None  # revenue at risk is scored on open backorders
+
 try:
     rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
     groups = {name: cache.choices(source) for name, source in alerts.GROUP_SOURCES.items()}
@@ -58,7 +67,7 @@ st.download_button(
 
 st.subheader("Headline")
 with st.spinner("Scoring the open backorders for revenue at risk..."):
-    values = weekly.tiles(run, week, scope, scores)
+    values = weekly.tiles(run, week, scope, scores, held)
 for row in range(0, len(values), 3):
     for column, item in zip(st.columns(3), values[row : row + 3], strict=False):
         column.metric(
@@ -71,113 +80,139 @@ for row in range(0, len(values), 3):
             chart_type="line",
             border=True,
         )
+if orders_missing:
+    st.caption(f"Backorder rate, fill rate, open backlog and its age: {orders_missing}")
+elif pos_missing:
+    st.caption(f"Supplier on-time rate: {pos_missing}")
 
-history = weekly.trend(run, week, scope)
-marks = cards.annotations(history["week_start"].min(), week.end, active)
-left, right = st.columns(2)
-with left:
-    st.markdown("**Open backorders at the end of each week**")
-    st.altair_chart(weekly.backlog_chart(history, marks), width="stretch")
-with right:
-    st.markdown("**Backorder rate and unit fill rate by week**")
-    st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
-with st.expander("Weekly figures (table and CSV)"):
-    st.dataframe(history, width="stretch", hide_index=True)
-    st.download_button("Download CSV", history.to_csv(index=False), f"kpis-{week.label}.csv", "text/csv")
+if orders_missing:
+    st.caption(f"Backlog charts and what changed: {orders_missing}")
+else:
+    history = weekly.trend(run, week, scope)
+    marks = cards.annotations(history["week_start"].min(), week.end, active)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Open backorders at the end of each week**")
+        st.altair_chart(weekly.backlog_chart(history, marks), width="stretch")
+    with right:
+        st.markdown("**Backorder rate and unit fill rate by week**")
+        st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
+    with st.expander("Weekly figures (table and CSV)"):
+        st.dataframe(history, width="stretch", hide_index=True)
+        st.download_button("Download CSV", history.to_csv(index=False), f"kpis-{week.label}.csv", "text/csv")
 
-st.subheader("What changed")
-moved = weekly.movers(run, week, scope)
-money = st.column_config.NumberColumn(format="%,.0f")
-tabs = st.tabs(["Categories", "Suppliers", "SKUs", "Biggest cancellations"])
-for tab, dimension in zip(tabs, ("category", "supplier", "sku"), strict=False):
-    with tab:
-        frame = moved[dimension]
-        if frame.empty:
-            st.info("No change in the open backlog week over week.")
-        st.dataframe(
-            frame,
-            width="stretch",
-            hide_index=True,
-            column_config={c: money for c in ("open_value_now", "open_value_before", "change_value")},
-        )
-with tabs[3]:
-    canceled = weekly.cancellations(run, week, scope)
-    if canceled.empty:
-        st.info("No backordered line was canceled this week.")
-    st.dataframe(canceled, width="stretch", hide_index=True, column_config={"value": money})
+    st.subheader("What changed")
+    moved = weekly.movers(run, week, scope)
+    money = st.column_config.NumberColumn(format="%,.0f")
+    tabs = st.tabs(["Categories", "Suppliers", "SKUs", "Biggest cancellations"])
+    for tab, dimension in zip(tabs, ("category", "supplier", "sku"), strict=False):
+        with tab:
+            frame = moved[dimension]
+            if frame.empty:
+                st.info("No change in the open backlog week over week.")
+            st.dataframe(
+                frame,
+                width="stretch",
+                hide_index=True,
+                column_config={c: money for c in ("open_value_now", "open_value_before", "change_value")},
+            )
+    with tabs[3]:
+        canceled = weekly.cancellations(run, week, scope)
+        if canceled.empty:
+            st.info("No backordered line was canceled this week.")
+        st.dataframe(canceled, width="stretch", hide_index=True, column_config={"value": money})
 
 st.markdown("**Newly flagged this week**")
 flagged_left, flagged_right = st.columns(2)
 with flagged_left:
-    disruptions = weekly.new_disruptions(run, week, scope)
-    st.caption("Supplier disruptions (delays far above the supplier's own history)")
-    if disruptions.empty:
-        st.info("No new supplier disruption.")
-    for row in disruptions.itertuples():
-        st.page_link(
-            "dashboard/app/pages/suppliers.py",
-            label=f"{row.supplier_name}: late since {row.period_start:%d %b}, "
-            f"{row.median_delay_days:.0f} days median",
-            icon=":material/local_shipping:",
-            query_params={"supplier": row.supplier_id},
-        )
+    if pos_missing:
+        st.caption(f"Supplier disruptions: {pos_missing}")
+    else:
+        disruptions = weekly.new_disruptions(run, week, scope)
+        st.caption("Supplier disruptions (delays far above the supplier's own history)")
+        if disruptions.empty:
+            st.info("No new supplier disruption.")
+        for row in disruptions.itertuples():
+            st.page_link(
+                "dashboard/app/pages/suppliers.py",
+                label=f"{row.supplier_name}: late since {row.period_start:%d %b}, "
+                f"{row.median_delay_days:.0f} days median",
+                icon=":material/local_shipping:",
+                query_params={"supplier": row.supplier_id},
+            )
+
 with flagged_right:
-    spikes = weekly.new_spikes(run, week, scope)
-    st.caption("Demand spikes (last 4 weeks far above the SKU's 12-week baseline)")
-    if spikes.empty:
-        st.info("No new demand spike.")
-    for row in spikes.itertuples():
-        st.page_link(
-            "dashboard/app/pages/demand_signal.py",
-            label=f"{row.sku} {row.product_name}: demand x{row.ratio:.1f}, "
-            f"{row.backorder_ratio:.0%} backordered",
-            icon=":material/trending_up:",
-            query_params={"category": row.category},
-        )
+    if orders_missing:
+        st.caption(f"Demand spikes: {orders_missing}")
+    else:
+        spikes = weekly.new_spikes(run, week, scope)
+        st.caption("Demand spikes (last 4 weeks far above the SKU's 12-week baseline)")
+        if spikes.empty:
+            st.info("No new demand spike.")
+        for row in spikes.itertuples():
+            st.page_link(
+                "dashboard/app/pages/demand_signal.py",
+                label=f"{row.sku} {row.product_name}: demand x{row.ratio:.1f}, "
+                f"{row.backorder_ratio:.0%} backordered",
+                icon=":material/trending_up:",
+                query_params={"category": row.category},
+            )
 
 st.subheader("Actions for the week")
 chase, expedite = st.columns(2)
 with chase:
-    st.markdown("**Suppliers to chase** (open PO lines past promise holding up backorders, as of today)")
-    chased = weekly.suppliers_to_chase(run, scope)
-    if chased.empty:
-        st.info("No open PO line is holding up a backorder.")
-    for row in chased.itertuples():
-        st.page_link(
-            "dashboard/app/pages/suppliers.py",
-            label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
-            f"{row.waiting_lines} lines waiting ({row.waiting_value:,.0f})",
-            help=f"{row.po_lines_past_promise} open PO lines past their promised date; {row.waiting_lines} "
-            f"customer lines worth {row.waiting_value:,.0f} wait on this supplier's open PO lines",
-            query_params={"supplier": row.supplier_id},
-        )
-with expedite:
-    st.markdown(
-        "**SKUs to expedite or reorder** (restock priority by revenue at risk at the end of the week)"
-    )
-    ranked = weekly.skus_to_expedite(run, week, scope, scores=scores)
-    if ranked.empty:
-        st.info("No backordered SKU at the end of the week.")
-    for row in ranked.itertuples():
-        st.page_link(
-            "dashboard/app/pages/demand_signal.py",
-            label=f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
-            query_params={"category": row.category},
-        )
+    if pos_missing:
+        st.caption(f"Suppliers to chase: {pos_missing}")
+    else:
+        st.markdown("**Suppliers to chase** (open PO lines past promise holding up backorders, as of today)")
+        chased = weekly.suppliers_to_chase(run, scope)
+        if chased.empty:
+            st.info("No open PO line is holding up a backorder.")
+        for row in chased.itertuples():
+            st.page_link(
+                "dashboard/app/pages/suppliers.py",
+                label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
+                f"{row.waiting_lines} lines waiting ({row.waiting_value:,.0f})",
+                help=f"{row.po_lines_past_promise} open PO lines past their promised date; "
+                f"{row.waiting_lines} customer lines worth {row.waiting_value:,.0f} wait on this "
+                "supplier's open PO lines",
+                query_params={"supplier": row.supplier_id},
+            )
 
-st.markdown("**Customers to notify** (delay notices due, as of today)")
-notices = weekly.customers_to_notify(run, scope)
-if notices.empty:
-    st.info("No delay notice is due.")
+with expedite:
+    if orders_missing:
+        st.caption(f"SKUs to expedite: {orders_missing}")
+    else:
+        st.markdown(
+            "**SKUs to expedite or reorder** (restock priority by revenue at risk at the end of the week)"
+        )
+        ranked = weekly.skus_to_expedite(run, week, scope, scores=scores)
+        if ranked.empty:
+            st.info("No backordered SKU at the end of the week.")
+        for row in ranked.itertuples():
+            st.page_link(
+                "dashboard/app/pages/demand_signal.py",
+                label=f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
+                query_params={"category": row.category},
+            )
+
+if orders_missing:
+    st.caption(f"Customers to notify: {orders_missing}")
 else:
-    late = int(notices["days_late"].notna().sum())
-    st.page_link(
-        "dashboard/app/pages/cancellation_risk.py",
-        label=f"{len(notices):,} orders of {notices['customer_id'].nunique():,} customers are due a delay "
-        f"notice: {late:,} with a new ETA past the promise, {len(notices) - late:,} with no confirmed date",
-        icon=":material/mail:",
-        query_params={name: value for name, value in scope.items() if value},
-    )
+    st.markdown("**Customers to notify** (delay notices due, as of today)")
+    notices = weekly.customers_to_notify(run, scope)
+    if notices.empty:
+        st.info("No delay notice is due.")
+    else:
+        late = int(notices["days_late"].notna().sum())
+        st.page_link(
+            "dashboard/app/pages/cancellation_risk.py",
+            label=f"{len(notices):,} orders of {notices['customer_id'].nunique():,} customers are due a "
+            f"delay notice: {late:,} with a new ETA past the promise, "
+            f"{len(notices) - late:,} with no confirmed date",
+            icon=":material/mail:",
+            query_params={name: value for name, value in scope.items() if value},
+        )
 
 st.subheader("Notes for this week")
 for note in notes.between(week.start, week.end):

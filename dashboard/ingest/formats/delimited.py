@@ -1,4 +1,4 @@
-"""How a CSV file is written (compression, encoding, delimiter), detected from its first megabyte."""
+"""CSV files (and gzip'd CSV): how one is written, detected from its first megabyte, then read as text."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ import io
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
+
+from dashboard.ingest.formats.rawfile import RawFile, RowMap, TooManyRejects, columns_sql
+from dashboard.ingest.problems import Problem, Report
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
@@ -145,3 +150,114 @@ def header(path: Path, dialect: Dialect) -> list[str]:
         text = io.TextIOWrapper(handle, encoding=dialect.encoding, errors="replace", newline="")
         record = next(csv.reader(text, delimiter=dialect.delimiter), [])
     return [record[0].removeprefix("\ufeff"), *record[1:]] if record else []
+
+
+NAME = "CSV, .csv.gz"
+SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz")
+READS: tuple[str, ...] = (".csv", ".csv.gz", ".tsv", ".txt", ".gz")
+UPLOAD_TYPES: tuple[str, ...] = ("csv", "gz")
+
+REJECT_LIMIT = 100_000
+"""Past this many malformed lines a file's own row checks are skipped: it is not the format we read."""
+
+REJECT_WORDS: dict[str, str] = {
+    "MISSING COLUMNS": "malformed line: fewer fields than the {n} in the header",
+    "TOO MANY COLUMNS": "malformed line: more fields than the {n} in the header",
+    "UNQUOTED VALUE": "malformed line: a quote is not closed, or text follows a closing quote",
+    "INVALID ENCODING": "malformed line: not valid {encoding} text",
+    "LINE SIZE OVER MAXIMUM": "malformed line: longer than DuckDB's maximum line size",
+}
+"""DuckDB's reject error types in plain words; any other type is reported with DuckDB's own message."""
+
+
+def open_input(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    *,
+    sheet: str | None = None,
+    table: str = "",
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> RawFile:
+    found = detect(path, delimiter, encoding)
+    names = header(path, found)
+    return RawFile(path.name, path, "csv", names, ["VARCHAR"] * len(names), found)
+
+
+def read(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    name: str,
+    columns: dict[str, int],
+    report: Report,
+    text: bool = False,
+) -> None:
+    """`name` := the chosen columns (alias -> 1-based header position), as text.
+
+    `#n` picks a column by position, so no file-supplied name is ever written into SQL.
+    An indexed file (a converted workbook sheet) carries its own record index first.
+    """
+    assert raw.dialect is not None
+    shift = 1 if raw.indexed else 0
+    picks = [f"#{position + shift} as {alias}" for alias, position in columns.items()]
+    if raw.indexed:
+        picks.insert(0, "#1::bigint as _idx")
+    con.execute("drop table if exists reject_errors")
+    con.execute("drop table if exists reject_scans")
+    con.execute(
+        f"create temp table {name} as select {columns_sql(picks)}"
+        " from read_csv($path, header = true, auto_detect = false, columns = $columns,"
+        " delim = $delim, quote = '\"', escape = '\"', encoding = $encoding,"
+        " compression = $compression, store_rejects = true)",
+        {
+            "path": str(raw.path),
+            "columns": {f"c{i}": "VARCHAR" for i in range(1, len(raw.header) + 1 + shift)},
+            "delim": raw.dialect.delimiter,
+            "encoding": raw.dialect.encoding,
+            "compression": raw.dialect.compression,
+        },
+    )
+    rejected_lines(con, raw, report)
+
+
+def rejected_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, report: Report) -> None:
+    """Structural errors DuckDB set aside: each one reported, and the row numbering corrected around them."""
+    total = con.execute("select count(distinct line) from reject_errors").fetchone()[0]
+    if not total:
+        return
+    lines = con.execute(
+        "select distinct line from reject_errors order by line limit $limit", {"limit": REJECT_LIMIT}
+    )
+    raw.rows = RowMap(tuple(line - 1 - n for n, (line,) in enumerate(lines.fetchall(), start=1)))
+    result = con.execute(
+        "select line, arg_min(error_type, byte_position), arg_min(column_idx, byte_position),"
+        " arg_min(csv_line, byte_position), arg_min(error_message, byte_position)"
+        " from reject_errors group by line order by line",
+    )
+    report.add_rows(
+        (reject_problem(raw, *row) for chunk in iter(lambda: result.fetchmany(10_000), []) for row in chunk),
+        total,
+        raw.label,
+        None,
+        "malformed lines",
+    )
+    if total > REJECT_LIMIT:
+        raise TooManyRejects(raw.label)
+
+
+def reject_problem(
+    raw: RawFile, line: int, error_type: str, column_idx: int | None, text: str, message: str
+) -> Problem:
+    names = raw.header
+    column = None  # DuckDB counts column_idx from 1
+    if error_type not in ("MISSING COLUMNS", "TOO MANY COLUMNS") and column_idx is not None:
+        column = names[column_idx - 1].strip() if 0 < column_idx <= len(names) else None
+    words = REJECT_WORDS.get(error_type, f"malformed line: {message}")
+    encoding = raw.dialect.encoding.upper() if raw.dialect else "UTF-8"
+    reason = words.format(n=len(names), encoding=encoding) if error_type in REJECT_WORDS else words
+    return Problem(raw.label, line, column, shorten(text.strip("\r\n")), reason)
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

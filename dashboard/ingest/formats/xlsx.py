@@ -9,8 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import openpyxl
 
+from dashboard.ingest.formats import delimited
+from dashboard.ingest.formats.rawfile import RawFile
+
+NAME = ".xlsx"
+SUFFIXES: tuple[str, ...] = (".xlsx",)
+READS: tuple[str, ...] = (".xlsx",)
+UPLOAD_TYPES: tuple[str, ...] = ("xlsx",)
 INDEX = "_idx"
 HEADER_SEARCH = 20
 """Rows searched for the header, so a title or an export date above it is skipped."""
@@ -29,6 +37,30 @@ def sheet_names(path: Path) -> list[str]:
         return list(book.sheetnames)
     finally:
         book.close()
+
+
+def open_input(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    *,
+    sheet: str | None = None,
+    table: str = "",
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> RawFile:
+    """The chosen sheet streamed to a CSV in workdir, each row carrying its sheet row number."""
+    names = sheet_names(path)
+    chosen = choose(names, sheet, table)
+    out = workdir / f"{len(list(workdir.iterdir()))}.csv"
+    header = to_csv(path, chosen, out)
+    label = path.name if len(names) == 1 else f"{path.name} [{chosen}]"
+    found = delimited.Dialect(",", "utf-8", False)
+    return RawFile(label, out, "csv", header, ["VARCHAR"] * len(header), found, indexed=True)
+
+
+read = delimited.read
+"""A converted sheet is a CSV with its own row index."""
 
 
 def choose(names: list[str], wanted: str | None, table: str) -> str:

@@ -54,7 +54,7 @@ create table purchase_orders (
     supplier_id varchar not null,
     sku varchar not null,
     qty integer not null check (qty > 0),
-    ordered_at date not null,
+    ordered_at date,
     promised_date date not null,
     received_at date,
     received_qty integer check (received_qty >= 0),
