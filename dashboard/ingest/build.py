@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.ingest import mapping
+from dashboard.ingest import derived, mapping
 from dashboard.ingest.formats import rawfile, xlsx
 from dashboard.ingest.formats.rawfile import RawFile, RowMap
 from dashboard.ingest.problems import LoadError, Problem, Rejects, Report
@@ -115,6 +115,8 @@ class Outcome:
     total_problems: int = 0
     rejects: Path | None = None
     preview: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # What the load could not derive, and why (dashboard/ingest/derived.py); it passed regardless.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,9 +427,11 @@ class Build:
             self.say("building views")
             origin = str(source) + (" (appended)" if self.options.append else "")
             warehouse.finish(con, source=origin)
+            notes = derived.prepare(con, self.say)
         finally:
             con.close()
-        return Outcome(counts, self.skipped, tuple(self.report.listed), self.report.total, None, preview)
+        listed = tuple(self.report.listed)
+        return Outcome(counts, self.skipped, listed, self.report.total, None, preview, notes)
 
     def add(self, problem: Problem) -> None:
         """A problem with no row to leave out: the load cannot pass, even with skip_bad_rows."""

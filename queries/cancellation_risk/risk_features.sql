@@ -15,7 +15,7 @@ description: >
   earlier; no ETA when no open PO covers the line), whether the ETA is later than the
   promise, free stock of the SKU that evening, channel, segment, category,
   made-to-order, line value and the customer's cancellations and closed backorders so
-  far. The model itself (dashboard/risk.py) is fitted on the train rows.
+  far. The model itself (dashboard/model/risk.py) is fitted on the train rows.
 params:
   cutoff: {type: date, default: as_of, label: Cut-off, help: Training rows closed on or before this day; score rows from it}
   horizon_days: {type: int, default: 0, label: Score days after the cut-off, help: 0 scores the lines open at the cut-off only}
@@ -29,7 +29,7 @@ with
 settings as (
     select
         28 as recent_days, -- a supplier's recent delay: median over PO lines received in this many days
-        60000 as train_rows_max, -- a larger training set is thinned to about this many rows, at random
+        60000 as train_rows_max, -- the as-of date's training set is thinned to about this many rows, at random
 ),
 
 meta as (
@@ -109,9 +109,7 @@ queue as (
 
 candidates as (
     -- the rows asked for: training rows closed by the cut-off, or score rows in the sidebar's scope
-    select
-        *,
-        count(*) over () as wanted_rows,
+    select *
     from queue
     where
         if(
@@ -123,14 +121,24 @@ candidates as (
         )
 ),
 
+closed_open_days as (
+    -- every open day of every line closed by the as-of date: the training rows are thinned at one
+    -- rate for every cut-off, so an earlier cut-off's rows are exactly the later one's closed by then
+    select greatest(sum(greatest(b.closed_date - b.ordered_date, 0)), 1) as total
+    from backorders as b
+    cross join meta
+    where b.closed_date <= meta.as_of
+),
+
 picked as (
     -- thinned before the joins below, so a large warehouse never carries millions of rows through them
     select candidates.*
     from candidates
     cross join settings
+    cross join closed_open_days
     where
         $rows = 'score'
-        or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / wanted_rows
+        or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / closed_open_days.total
 ),
 
 supplier_delay_history as (

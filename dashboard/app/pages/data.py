@@ -93,6 +93,8 @@ def show(pending: upload.Pending) -> None:
         st.warning(f"{outcome.skipped:,} bad rows will be left out:", icon=":material/warning:")
         problem_table(outcome.problems)
         rejects_download(pending)
+    for note in outcome.notes:
+        st.info(f"The load passes, with a note: {note}.", icon=":material/model_training:")
     counts = pd.DataFrame(
         {"table": list(outcome.counts), "rows after loading": list(outcome.counts.values())}
     )
