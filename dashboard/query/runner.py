@@ -47,10 +47,7 @@ def on(
     perform = execute or run_plain
 
     def run(wanted: str | catalog.Query, values: Mapping[str, Any]) -> pd.DataFrame:
-        if isinstance(wanted, catalog.Query):
-            query = wanted
-        else:
-            query = find(wanted)
+        query = wanted if isinstance(wanted, catalog.Query) else find(wanted)
         if query.error:
             raise catalog.QueryError(query.error)
         return perform(query, catalog.bind(query, values, day))
