@@ -6,8 +6,11 @@ description: >
   rows = train: every open day of the lines closed on or before the cut-off, labelled
   canceled or not (the outcome is known at the cut-off). rows = score: the lines open
   at the end of each day from the cut-off to horizon_days later (never past the as-of
-  date), with how they ended as known today (open when still waiting); the sidebar's
-  category, supplier and channel apply to these rows only, never to the training rows.
+  date), with how they ended as known today (open when still waiting); rows =
+  week_ends: the same on Sundays and the as-of date only. The sidebar's category,
+  supplier and channel apply to score rows only, never to the training rows. Training
+  rows are thinned at random to about 60,000 at the as-of date, at one rate for every
+  cut-off.
   Features: days waited, days to or past the promised date (no promise is its own
   state), the expected remaining wait (the FIFO ETA of the Backorders page recomputed
   for that day: open PO quantity applied oldest order first, expected receipt =
@@ -19,7 +22,7 @@ description: >
 params:
   cutoff: {type: date, default: as_of, label: Cut-off, help: Training rows closed on or before this day; score rows from it}
   horizon_days: {type: int, default: 0, label: Score days after the cut-off, help: 0 scores the lines open at the cut-off only}
-  rows: {type: choice, options: [score, train], default: score, label: Rows}
+  rows: {type: choice, options: [score, train, week_ends], default: score, label: Rows}
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
@@ -118,6 +121,8 @@ candidates as (
             ($category is null or category = $category)
             and ($supplier is null or supplier_id = $supplier)
             and ($channel is null or channel = $channel)
+            -- week_ends: the score rows of Sundays and the as-of date only (the load's weekly series)
+            and ($rows = 'score' or dayofweek(day) = 0 or day = (select as_of from meta))
         )
 ),
 
@@ -137,7 +142,7 @@ picked as (
     cross join settings
     cross join closed_open_days
     where
-        $rows = 'score'
+        $rows <> 'train'
         or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / closed_open_days.total
 ),
 
