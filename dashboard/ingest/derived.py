@@ -23,6 +23,7 @@ PREPARERS: tuple[tuple[str, Preparer], ...] = (("cancellation-risk model", risk_
 def prepare(con: duckdb.DuckDBPyConnection, say: Callable[[str], None]) -> tuple[str, ...]:
     """Run every preparer; the notes of those that made nothing, each naming what and why."""
     notes = []
+    con.execute("set enable_progress_bar = false")  # long fits would draw bars into the load's output
     for name, preparer in PREPARERS:
         say(f"preparing the {name}")
         try:
