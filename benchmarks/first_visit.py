@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=Path("benchmarks/data/first-visit"))
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    found = {
-        page or "weekly_review": first_visit(args.db, page, args.work, args.runs) for page in concurrency.PAGES
-    }
+    found = {}
+    for page in concurrency.PAGES:
+        found[page or "weekly_review"] = first_visit(args.db, page, args.work, args.runs)
     base = found["backorders"]["seconds"]
     print(f"first visit on a fresh server, median of {args.runs}, {args.db}:")
     for page, record in found.items():
