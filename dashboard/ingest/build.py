@@ -411,7 +411,7 @@ class Build:
         if self.options.append and not self.db_path.exists():
             reason = "has no warehouse to append to: load without --append first"
             raise LoadError([Problem(str(self.db_path), None, None, None, reason)])
-        con = duckdb.connect(str(self.temp))
+        con = warehouse.open_build(self.temp)
         try:
             warehouse.create_tables(con)
             self.con = con
