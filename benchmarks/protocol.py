@@ -4,7 +4,7 @@ Twenty Chromium contexts on 2 cores leave the app little CPU, so the browser run
 browsers as much as the server. This client speaks what the browser speaks to the server: it opens
 `/_stcore/stream`, sends a `BackMsg` asking to run a page with a query string (the page's filters),
 and reads `ForwardMsg`s until the script finishes. An exception element or an error alert in the
-deltas is an error, as it is in the browser run. Uses tornado's websocket client, which Streamlit
+deltas is an error, as it is in the browser run. Uses the `websockets` client, which Streamlit
 itself depends on.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from tornado.websocket import websocket_connect
+from websockets.asyncio.client import connect
 
 FINISHED = {
     ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
@@ -54,31 +54,26 @@ async def visit(url: str, timeout_s: float) -> Result:
     request.rerun_script.page_name = parts.path.strip("/")
     started = time.perf_counter()
     deadline = started + timeout_s
-    try:
-        connection = await websocket_connect(stream, connect_timeout=timeout_s, max_message_size=1 << 30)
-    except Exception as exc:  # refused or timed out: the visit failed
-        return Result(None, [f"no session: {type(exc).__name__}: {exc}"])
     result = Result(None)
     try:
-        await connection.write_message(request.SerializeToString(), binary=True)
-        while True:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                result.errors.append(f"did not finish within {timeout_s:.0f} s")
-                return result
-            try:
-                raw = await asyncio.wait_for(connection.read_message(), left)
-            except TimeoutError:
-                continue
-            if raw is None:
-                result.errors.append("the server closed the session")
-                return result
-            message = ForwardMsg()
-            message.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
-            result.messages += 1
-            result.errors += _errors(message)
-            if message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED:
-                result.seconds = time.perf_counter() - started
-                return result
-    finally:
-        connection.close()
+        async with connect(stream, open_timeout=timeout_s, max_size=None, ping_interval=None) as session:
+            await session.send(request.SerializeToString())
+            while True:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    result.errors.append(f"did not finish within {timeout_s:.0f} s")
+                    return result
+                try:
+                    raw = await asyncio.wait_for(session.recv(), left)
+                except TimeoutError:
+                    continue
+                message = ForwardMsg()
+                message.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
+                result.messages += 1
+                result.errors += _errors(message)
+                if message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED:
+                    result.seconds = time.perf_counter() - started
+                    return result
+    except Exception as exc:  # refused, closed or broken: the visit failed
+        result.errors.append(f"session failed: {type(exc).__name__}: {exc}")
+        return result
