@@ -159,3 +159,35 @@ def test_the_command_line_never_imports_streamlit(sample_db: Path, tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "No runtime found" not in done.stderr and "streamlit" not in done.stderr.lower()
+
+
+def test_auc_is_the_mann_whitney_statistic() -> None:
+    """By hand: of the 4 (canceled, shipped) pairs, 3 rank the canceled line higher -> 0.75; a tie
+    counts half. Equal to scikit-learn's on random scores."""
+    from sklearn.metrics import roc_auc_score
+
+    assert risk.auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == 0.75
+    assert risk.auc(np.array([0, 1]), np.array([0.5, 0.5])) == 0.5
+    rng = np.random.default_rng(3)
+    truth, scores = rng.integers(0, 2, 500), rng.integers(0, 20, 500) / 20
+    assert risk.auc(truth, scores) == pytest.approx(roc_auc_score(truth, scores))
+
+
+def test_reading_stored_outputs_needs_no_scikit_learn(sample_db: Path) -> None:
+    """The pages read stored scores; scikit-learn (seconds to import) loads only where a model is fitted."""
+    script = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from dashboard.model import outputs\n"
+        "from dashboard.query import catalog, warehouse\n"
+        "con = warehouse.connect(Path(sys.argv[1]))\n"
+        "as_of = catalog.as_of(con)\n"
+        "assert len(outputs.open_lines(con, as_of)) > 0\n"
+        "assert outputs.backtest(con, *outputs.backtest_window(as_of)).auc > 0.5\n"
+        "assert 'sklearn' not in sys.modules\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(warehouse.PROJECT_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(sample_db)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

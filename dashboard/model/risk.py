@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from dashboard.query import runner
+
+if TYPE_CHECKING:  # imported where a model is fitted: reading stored scores needs no scikit-learn
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
 QUERY = "risk_features"
 # Too little history to learn from: the page says so instead of showing a score.
@@ -150,6 +151,8 @@ def fit(train: pd.DataFrame, cutoff: dt.date) -> Model:
             f"{MIN_CANCELED_LINES} cancellations before {cutoff:%Y-%m-%d}; the warehouse has "
             f"{len(lines)} with {canceled}"
         )
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     levels = {name: tuple(sorted(train[name].astype(str).unique())) for name in CATEGORICAL}
     model = Model(
         estimator=HistGradientBoostingClassifier(
@@ -304,6 +307,16 @@ def evaluate(model: Model, rows: pd.DataFrame, through: dt.date) -> Backtest:
     return summarize(backtest_lines(model, rows), model.cutoff, through, model.train_lines)
 
 
+def auc(truth: np.ndarray, risk: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney statistic (ties count half): the chance that a canceled line
+    is scored above a shipped one. Equal to scikit-learn's roc_auc_score, without importing it
+    on every page that shows a stored backtest."""
+    ranks = pd.Series(risk).rank(method="average").to_numpy()
+    positive = truth.astype(bool)
+    count, other = int(positive.sum()), int((~positive).sum())
+    return float((ranks[positive].sum() - count * (count + 1) / 2) / (count * other))
+
+
 def summarize(lines: pd.DataFrame, cutoff: dt.date, through: dt.date, train_lines: int) -> Backtest:
     """The backtest's figures from its scored lines (risk and outcome); lines still open at the
     warehouse's as-of date have no outcome yet and are left out (counted)."""
@@ -319,8 +332,8 @@ def summarize(lines: pd.DataFrame, cutoff: dt.date, through: dt.date, train_line
         scored_lines=len(done),
         still_open=int((lines["outcome"] == "open").sum()),
         canceled=int(truth.sum()),
-        auc=float(roc_auc_score(truth, risk)) if both else None,
-        brier=float(brier_score_loss(truth, risk)) if len(done) else None,
+        auc=auc(truth, risk) if both else None,
+        brier=float(np.mean((risk - truth) ** 2)) if len(done) else None,
         calibration_error=float((table["predicted"] - table["observed"]).abs().mean()) if len(done) else None,
         calibration=table,
         lines=done,
