@@ -61,8 +61,9 @@ def test_the_load_stores_the_scores_of_every_open_line(sample) -> None:
 
 
 def test_each_prepared_week_is_scored_by_the_model_fitted_by_its_end(sample) -> None:
-    """The load fits 26 weekly models from one training query (rows closed by each week's end);
-    each must equal a fit from the query at that week's own cut-off."""
+    """The load fits 26 weekly models from one training query (rows closed by each week's end)
+    and scores the open lines of every week's end from one query; each must equal a fit and a
+    scoring from the queries at that week's own cut-off."""
     as_of = catalog.as_of(sample)
     ends = outputs.week_ends(as_of)
     assert len(ends) == outputs.WEEKS and ends[0] == as_of and ends[-1] < as_of - dt.timedelta(weeks=24)
@@ -71,8 +72,14 @@ def test_each_prepared_week_is_scored_by_the_model_fitted_by_its_end(sample) -> 
     assert all(value is not None and value > 0 for value in series)
     end = ends[10]
     for scope in ({}, {"category": "Lighting"}):
-        fresh = risk.score_open_lines(sample, end, scope)["expected_loss"].sum()
-        assert outputs.revenue_at_risk(sample, end, scope, must_not_compute) == pytest.approx(fresh)
+        fresh = risk.score_open_lines(sample, end, scope)
+        stored = outputs.open_lines(sample, end, scope, must_not_compute)
+        merged = stored.merge(fresh, on=["order_id", "line_no"], suffixes=("", "_fresh"))
+        assert len(merged) == len(fresh) == len(stored) > 0
+        assert np.allclose(merged["risk"], merged["risk_fresh"])
+        assert (merged["factor_1"] == merged["factor_1_fresh"]).all()
+        total = fresh["expected_loss"].sum()
+        assert outputs.revenue_at_risk(sample, end, scope, must_not_compute) == pytest.approx(total)
     assert outputs.revenue_series(sample, [end])[0] == pytest.approx(series[10])
 
 

@@ -5,9 +5,11 @@ at risk used to pay it on its first visit after a load, per To date and per week
 fits once per date the pages ask for by default and stores what they show:
 
 - `risk_model`: one row: the as-of date, whether a model could be fitted and, if not, why;
-- `risk_open_lines`: every line open at the as-of date with its risk, expected loss and factors;
-- `risk_weeks` and `risk_weekly`: the end of each of the last WEEKS weeks, each scored by a model
-  fitted on what was closed by then, summed by SKU, category, supplier and channel;
+- `risk_weeks`: the end of each of the last WEEKS weeks (the first is the as-of date itself), and
+  why a week has no model if it has none;
+- `risk_open_lines`: every line open at each of those ends (`day`), scored by the model fitted on
+  what was closed by then, with its risk, expected loss and factors: the page's call list at
+  those To dates, and summed, revenue at risk (the weekly review's tile and its line);
 - `risk_backtest` (its settings and train size) and `risk_backtest_lines` (each line scored once,
   with its outcome): the default backtest, whose figures and calibration follow from the lines.
 
@@ -28,17 +30,9 @@ from dashboard.model import risk
 from dashboard.query import catalog
 
 WEEKS = 26
-TABLES = (
-    "risk_model",
-    "risk_open_lines",
-    "risk_weeks",
-    "risk_weekly",
-    "risk_backtest",
-    "risk_backtest_lines",
-)
+TABLES = ("risk_model", "risk_weeks", "risk_open_lines", "risk_backtest", "risk_backtest_lines")
 # Columns a scope filters on: the sidebar's names to the stored columns.
 SCOPE_COLUMNS = {"category": "category", "supplier": "supplier_id", "channel": "channel"}
-WEEKLY_KEYS = ["sku", "category", "supplier_id", "channel"]
 BACKTEST_COLUMNS = [
     "order_id",
     "line_no",
@@ -89,19 +83,6 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> No
         con.unregister("_frame")
 
 
-def _weekly(model: risk.Model, rows: pd.DataFrame, end: dt.date) -> pd.DataFrame:
-    """The open lines at a week's end summed by SKU and scope, with their value and expected loss."""
-    scored = rows[WEEKLY_KEYS].copy()
-    scored["lines"] = 1
-    scored["value"] = rows["value"].astype(float)
-    scored["expected_loss"] = scored["value"] * model.predict(rows)
-    summed = scored.groupby(WEEKLY_KEYS, dropna=False, as_index=False)[
-        ["lines", "value", "expected_loss"]
-    ].sum()
-    summed.insert(0, "end_date", pd.Timestamp(end))
-    return summed
-
-
 def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
     """Fit and store every output (a write connection to a new warehouse, after its views).
     Returns why no model could be fitted, or None; the load succeeds either way."""
@@ -114,12 +95,11 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
         _store(con, "risk_model", pd.DataFrame({"as_of": [pd.Timestamp(as_of)], "reason": [reason]}))
         return reason
     _store(con, "risk_model", pd.DataFrame({"as_of": [pd.Timestamp(as_of)], "reason": [None]}, dtype=object))
-    _store(con, "risk_open_lines", risk.score(current, risk.features(con, "score", as_of)))
 
     ends = week_ends(as_of)
     # One query for the open lines of every week's end: the same rows as one query per end.
     open_at = risk.features(con, "week_ends", ends[-1], (as_of - ends[-1]).days)
-    weeks, weekly = [], []
+    weeks, scored = [], []
     for end in ends:
         try:
             model = current if end == as_of else risk.fit(risk.closed_by(train, end), end)
@@ -127,9 +107,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
             weeks.append((pd.Timestamp(end), str(exc)))
             continue
         weeks.append((pd.Timestamp(end), None))
-        weekly.append(_weekly(model, open_at[open_at["day"] == pd.Timestamp(end)], end))
+        scored.append(risk.score(model, open_at[open_at["day"] == pd.Timestamp(end)]))
     _store(con, "risk_weeks", pd.DataFrame(weeks, columns=["end_date", "reason"]).astype({"reason": object}))
-    _store(con, "risk_weekly", pd.concat(weekly, ignore_index=True))
+    _store(con, "risk_open_lines", pd.concat(scored, ignore_index=True))
 
     cutoff, through = backtest_window(as_of)
     try:
@@ -179,23 +159,27 @@ def reason(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if frame.empty or pd.isna(frame["reason"].iloc[0]) else str(frame["reason"].iloc[0])
 
 
-def _prepared_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The as-of date the outputs were made for; raises NotEnoughHistory when no model was fitted."""
+def _week(con: duckdb.DuckDBPyConnection, end: dt.date) -> None:
+    """Raises NotEnoughHistory when the load fitted no model (at all, or by this week's end) and
+    NotPrepared when it stored nothing for `end`."""
     why = reason(con)
     if why is not None:
         raise risk.NotEnoughHistory(why)
-    return pd.Timestamp(_read(con, "select as_of from risk_model")["as_of"].iloc[0]).date()
+    found = _read(con, "select reason from risk_weeks where end_date = $end", {"end": end})
+    if found.empty:
+        raise NotPrepared(f"no stored scores for {end:%Y-%m-%d}")
+    if not pd.isna(found["reason"].iloc[0]):
+        raise risk.NotEnoughHistory(str(found["reason"].iloc[0]))
 
 
 def prepared_open_lines(
     con: duckdb.DuckDBPyConnection, end: dt.date, scope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
-    """The stored scores of the lines open at `end` (only the as-of date is stored)."""
-    if end != _prepared_as_of(con):
-        raise NotPrepared(f"no stored scores for {end:%Y-%m-%d}")
+    """The stored scores of the lines open at `end` (the as-of date or a week's end)."""
+    _week(con, end)
     where, params = _scope(scope)
-    sql = f"select * from risk_open_lines where {where} order by expected_loss desc, risk desc"
-    return _read(con, sql, params)
+    sql = f"select * from risk_open_lines where day = $end and {where} order by expected_loss desc, risk desc"
+    return _read(con, sql, {**params, "end": end})
 
 
 def open_lines(
@@ -213,25 +197,15 @@ def open_lines(
         return on_demand("open_lines", end, scope_key(scope), lambda: risk.score_open_lines(con, end, scope))
 
 
-def _week(con: duckdb.DuckDBPyConnection, end: dt.date) -> str | None:
-    """Why the week ending at `end` has no model (None: it has one); NotPrepared if not stored."""
-    found = _read(con, "select reason from risk_weeks where end_date = $end", {"end": end})
-    if found.empty:
-        raise NotPrepared(f"no stored week ending {end:%Y-%m-%d}")
-    return None if pd.isna(found["reason"].iloc[0]) else str(found["reason"].iloc[0])
-
-
 def prepared_by_sku(
     con: duckdb.DuckDBPyConnection, end: dt.date, scope: Mapping[str, Any] | None = None
 ) -> pd.Series:
-    """Stored expected loss of the lines open at the end of a prepared week, by SKU."""
-    why = _week(con, end)
-    if why is not None:
-        raise risk.NotEnoughHistory(why)
+    """Stored expected loss of the lines open at `end`, by SKU."""
+    _week(con, end)
     where, params = _scope(scope)
     sql = (
-        "select sku, sum(expected_loss) as expected_loss from risk_weekly"
-        f" where end_date = $end and {where} group by sku"
+        "select sku, sum(expected_loss) as expected_loss from risk_open_lines"
+        f" where day = $end and {where} group by sku"
     )
     frame = _read(con, sql, {**params, "end": end})
     return frame.set_index("sku")["expected_loss"].astype(float)
@@ -273,8 +247,8 @@ def revenue_series(
     where, params = _scope(scope)
     sql = (
         "select w.end_date, coalesce(sum(r.expected_loss), 0) as expected_loss"
-        f" from risk_weeks as w left join (select * from risk_weekly where {where}) as r"
-        " using (end_date) where w.reason is null group by w.end_date"
+        f" from risk_weeks as w left join (select * from risk_open_lines where {where}) as r"
+        " on r.day = w.end_date where w.reason is null group by w.end_date"
     )
     try:
         found = _read(con, sql, params)

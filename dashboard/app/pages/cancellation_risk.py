@@ -129,8 +129,8 @@ on that evening: days waited, days to or past the promised date (no promise is i
 expected remaining wait from the FIFO ETA (no ETA is its own state), how overdue the supplier's open
 PO is, the free stock, channel, segment, category, made-to-order, the line's value and the
 customer's earlier cancellations. A load fits the model for its as-of date, for the end of each of
-the last 26 weeks and for the backtest below, and stores the scores; another To date is fitted
-when first asked for.
+the last 26 weeks (To dates on a Sunday) and for the backtest below, and stores the scores;
+another To date is fitted when first asked for.
 
 **Factors.** For each line and factor, the risk minus the risk with that factor's inputs set to a
 typical waiting line's (the median or most common value in the training rows). Factors interact,
