@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import registry
-from dashboard.app import filters, first_start
+from dashboard.app import filters, first_start, reruns
 
 st.set_page_config(page_title="Backorder Desk", page_icon=":material/inventory_2:", layout="wide")
 
@@ -18,5 +18,6 @@ pages = {
     for section in registry.SECTIONS
 }
 page = st.navigation(pages)
-filters.sidebar()
-page.run()
+with reruns.timed(page.url_path or "weekly_review"):
+    filters.sidebar()
+    page.run()

@@ -63,6 +63,9 @@ def fingerprint(step: str) -> str:
         files += sorted((root / "dashboard" / "query").rglob("*.py"))
         files += sorted((root / "dashboard" / "query" / "sql").glob("*.sql"))
         files += sorted((root / "queries" / "views").glob("*.sql"))
+        # The load fits the cancellation-risk model and stores its outputs (dashboard/ingest/derived.py).
+        files += sorted((root / "dashboard" / "model").rglob("*.py"))
+        files += [root / "queries" / "cancellation_risk" / "risk_features.sql"]
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

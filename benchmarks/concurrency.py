@@ -1,8 +1,12 @@
 """Many users at once: `python -m benchmarks.concurrency --lines 1000000 [--users 20] [--visits 14]`.
 
-Starts the app on a copy of the benchmark warehouse of that size, then drives `users` headless
-browser sessions (Playwright, one Chromium, one context each) through every page with different
-filters in the URL (?category=..&channel=..&supplier=..&start=..&end=..). When half the visits
+Starts the app on a copy of the benchmark warehouse of that size, then drives `users` sessions
+through every page with different filters in the URL (?category=..&channel=..&supplier=..&start=..
+&end=..): with `--client protocol` (the default) each visit is a new Streamlit session spoken to in
+its own websocket messages (benchmarks/protocol.py), so the cores measure the server alone; with
+`--client browser` headless Chromium sessions (Playwright, one context each), the realism check.
+The app logs every rerun's seconds and CPU seconds (dashboard/app/reruns.py); the report gives
+their server-side p50/p95 per page view and the app process's CPU seconds per page view. When half the visits
 are done, `python -m dashboard load` builds a new warehouse from the same Parquet files and swaps
 it in while the sessions keep going. Each visit is timed from the navigation to the finished
 rerun (the app idle with its page drawn); an exception box, an error alert or a visit that does
@@ -31,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks import build, measure
-from dashboard import registry
+from dashboard import registry, settings
 from dashboard.query import warehouse
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,6 +123,38 @@ async def visit(page, url: str, timeout_s: float) -> tuple[float | None, list[st
     return finished - started, errors
 
 
+async def drive_protocol(
+    base: str, users: int, visits: int, options: dict, swap, timeout_s: float
+) -> list[Visit]:
+    """Each user's visits in turn, each a new session over the websocket; the swap at half-way."""
+    from benchmarks import protocol
+
+    done: list[Visit] = []
+    half = users * visits // 2
+    state = {"phase": "before"}
+    swapping: list[asyncio.Task] = []
+
+    async def user(number: int) -> None:
+        for url in urls(base, number, visits, options):
+            phase = state["phase"]
+            result = await protocol.visit(url, timeout_s)
+            done.append(Visit(number, url, phase, result.seconds, result.errors))
+            if len(done) % 20 == 0:
+                print(f"  {len(done)} of {users * visits} visits, {state['phase']} the swap", flush=True)
+            if len(done) == half and state["phase"] == "before":
+                state["phase"] = "during"
+                swapping.append(asyncio.get_running_loop().create_task(swap_then_mark()))
+
+    async def swap_then_mark() -> None:
+        await asyncio.to_thread(swap)
+        state["phase"] = "after"
+
+    await asyncio.gather(*(user(number) for number in range(users)))
+    for task in swapping:
+        await task  # the load may outlast the visits; the report waits for it
+    return done
+
+
 async def drive(base: str, users: int, visits: int, options: dict, swap, timeout_s: float) -> list[Visit]:
     from playwright.async_api import async_playwright
 
@@ -157,8 +193,12 @@ async def drive(base: str, users: int, visits: int, options: dict, swap, timeout
     return done
 
 
-def server(db: Path, port: int, log: Path) -> subprocess.Popen:
+def server(db: Path, port: int, log: Path, reruns: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, warehouse.DB_ENV_VAR: str(db), "PYTHONWARNINGS": "ignore"}
+    if reruns is not None:
+        config = reruns.with_suffix(".settings.yaml")
+        config.write_text(json.dumps({"performance": {"rerun_log": str(reruns)}}))
+        env[settings.SETTINGS_ENV_VAR] = str(config)
     command = [
         sys.executable, "-m", "streamlit", "run", str(measure.PROJECT_ROOT / "streamlit_app.py"),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -186,6 +226,40 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_side(reruns: Path, process_cpu_s: float) -> dict:
+    """The app's own figures from its rerun log: seconds and CPU per page view (a rerun)."""
+    records = [json.loads(line) for line in reruns.read_text().splitlines()] if reruns.exists() else []
+    seconds = [r["seconds"] for r in records]
+    cpu = [r["cpu_seconds"] for r in records]
+    by_page = {}
+    for page in sorted({r["page"] for r in records}):
+        these = [r for r in records if r["page"] == page]
+        by_page[page] = {
+            "reruns": len(these),
+            "p50_s": percentile([r["seconds"] for r in these], 0.5),
+            "p95_s": percentile([r["seconds"] for r in these], 0.95),
+            "cpu_p50_s": percentile([r["cpu_seconds"] for r in these], 0.5),
+        }
+    return {
+        "reruns": len(records),
+        "p50_s": percentile(seconds, 0.5),
+        "p95_s": percentile(seconds, 0.95),
+        "script_cpu_p50_s": percentile(cpu, 0.5),
+        "process_cpu_s": process_cpu_s,
+        "process_cpu_per_view_s": process_cpu_s / len(records) if records else None,
+        "by_page": by_page,
+    }
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -233,23 +307,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds until a visit fails")
     parser.add_argument("--root", type=Path, default=build.DATA)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--client", choices=("protocol", "browser"), default="protocol")
+    parser.add_argument(
+        "--db", type=Path, help="use this warehouse (its Parquet files for the swap: --parquet)"
+    )
+    parser.add_argument("--parquet", type=Path, help="files the swap loads (default: the benchmark build's)")
     args = parser.parse_args(argv)
 
-    built = build.ensure(args.lines, args.seed, args.root)
+    if args.db:
+        source_db, parquet = args.db, args.parquet
+    else:
+        built = build.ensure(args.lines, args.seed, args.root)
+        source_db, parquet = built.db, args.parquet or built.parquet
     work = args.root / f"concurrency-{args.lines}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     db = work / "warehouse.duckdb"
-    shutil.copyfile(built.db, db)
+    shutil.copyfile(source_db, db)
     options = choices(db)
     port = _free_port()
-    app = server(db, port, work / "app.log")
+    reruns = work / "reruns.jsonl"
+    app = server(db, port, work / "app.log", reruns)
+    cpu_before = cpu_seconds(app.pid)
     swap_record: dict = {}
 
     def swap() -> None:
         """A new warehouse from the same files, built beside the live one and swapped in."""
         started = time.perf_counter()
-        command = [sys.executable, "-m", "dashboard", "load", str(built.parquet), "--db", str(db)]
+        command = [sys.executable, "-m", "dashboard", "load", str(parquet), "--db", str(db)]
         done = subprocess.run(command, capture_output=True, text=True, cwd=measure.PROJECT_ROOT, check=False)
         swap_record.update(
             seconds=time.perf_counter() - started,
@@ -258,15 +343,17 @@ def main(argv: list[str] | None = None) -> None:
             version_changed=True,
         )
 
-    print(f"{args.users} users x {args.visits} visits on {args.lines:,} lines, app on port {port} ...")
+    print(f"{args.users} {args.client} users x {args.visits} visits on {args.lines:,} lines, port {port} ...")
+    driver = drive_protocol if args.client == "protocol" else drive
     version_before = warehouse.version(db)
     started = time.perf_counter()
     try:
         visits = asyncio.run(
-            drive(f"http://127.0.0.1:{port}", args.users, args.visits, options, swap, args.timeout)
+            driver(f"http://127.0.0.1:{port}", args.users, args.visits, options, swap, args.timeout)
         )
     finally:
         app_rss = rss_mb(app.pid)
+        app_cpu = cpu_seconds(app.pid) - cpu_before
         app.terminate()
         try:
             app.wait(timeout=20)
@@ -282,6 +369,8 @@ def main(argv: list[str] | None = None) -> None:
         "app_peak_rss_mb": app_rss,
         "swap": swap_record,
         "cores": os.cpu_count(),
+        "client": args.client,
+        "server": server_side(reruns, app_cpu),
         **summary(visits),
         "all_visits": [asdict(v) for v in visits],
     }
@@ -298,6 +387,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {phase} the swap: {figures}")
     for page, figures in result["by_page"].items():
         print(f"  {page}: {figures}")
+    side = result["server"]
+    print(
+        f"server side, {side['reruns']} reruns: p50 {side['p50_s']} s, "
+        f"p95 {side['p95_s']} s (target p95 <= 3 s); "
+        f"CPU per page view: script p50 {side['script_cpu_p50_s']} s, process "
+        f"{side['process_cpu_per_view_s']} s (target median <= 0.25 s)"
+    )
+    for page, figures in side["by_page"].items():
+        print(f"  server {page}: {figures}")
     for error in result["errors"][:20]:
         print(f"  ERROR {error['phase']} {error['url']}: {error['errors']}")
     print(f"JSON report: {out}")

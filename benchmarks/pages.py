@@ -5,13 +5,13 @@ sidebar binds them on first open. The weekly review runs what its page runs: the
 KPIs (queries/kpis.sql, once overall and once per supplier), the tiles for the week and the one
 before, the 12-week trend, movers, cancellations and the events drawn on its charts. The query
 library runs its own files (queries/*.sql). Within one page load a repeated (query, parameters)
-runs once, as the app's result cache would serve it. The cancellation-risk page also fits its
-model (dashboard/model/risk.py) when that module exists.
+runs once, as the app's result cache would serve it. The weekly review, the demand signal and the
+cancellation-risk page also read the risk model's outputs that the load stored
+(dashboard/model/outputs.py); that time is `model_s`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time
@@ -90,8 +90,9 @@ def _weekly_review(run: Runner) -> None:
     week = weekly.default_week(run.as_of)
     rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
     groups = {name: catalog.choices(run.con, source) for name, source in alerts.GROUP_SOURCES.items()}
-    alerts.check(run, week, rules, groups, {})
-    weekly.tiles(run, week, {})
+    scores = _timed_scores(run)
+    alerts.check(run, week, rules, groups, {}, scores)
+    weekly.tiles(run, week, {}, scores)
     history = weekly.trend(run, week, {})
     weekly.movers(run, week, {})
     weekly.cancellations(run, week, {})
@@ -101,34 +102,51 @@ def _weekly_review(run: Runner) -> None:
         run.query(query, weekly.week_values(week))
 
 
-def risk_module() -> Any | None:
-    """dashboard.model.risk when the cancellation-risk model exists in this tree."""
-    if importlib.util.find_spec("dashboard.model.risk") is None:
-        return None
-    from dashboard.model import risk
+def _timed_model(run: Runner, work: Callable[[], Any]) -> Any:
+    """Reading (or, on a warehouse without them, computing) the risk model's outputs."""
+    started = time.perf_counter()
+    try:
+        return work()
+    finally:
+        run.load.model_s = (run.load.model_s or 0.0) + time.perf_counter() - started
 
-    return risk
+
+def _timed_scores(run: Runner) -> Any:
+    """The weekly review's revenue at risk and restock re-ranking, each call timed as model_s."""
+    from dashboard.review import weekly
+
+    scores = weekly.risk_scores(run.con)
+
+    def timed(work: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *args: _timed_model(run, lambda: work(*args))
+
+    return weekly.RiskScores(
+        timed(scores.revenue_at_risk), timed(scores.rerank_restock), timed(scores.revenue_series)
+    )
 
 
 def _cancellation_risk(run: Runner) -> None:
-    """The page's queries, then the model as the page fits it: training rows, fit, score the open lines.
+    """The page's cards, then the model's outputs it reads: the open lines' scores at the To date
+    and the default backtest, both stored by the load (dashboard/model/outputs.py)."""
+    from dashboard.model import outputs
 
-    Timed without the app's cache (which keeps a fit per warehouse version), so this is the
-    first visit after a load."""
-    _folder("cancellation_risk")(run)
-    risk = risk_module()
-    if risk is None or not all(hasattr(risk, name) for name in ("fit", "score")):
-        return
-    train = run("risk_features", {"rows": "train", "cutoff": run.as_of})
-    score = run("risk_features", {"rows": "score", "cutoff": run.as_of})
-    started = time.perf_counter()
-    risk.score(risk.fit(train, run.as_of), score)
-    run.load.model_s = time.perf_counter() - started
+    for query in catalog.for_page("cancellation_risk"):
+        if query.id != "risk_features":  # the page shows the stored scores, not this query's rows
+            run.query(query, {})
+    _timed_model(run, lambda: outputs.open_lines(run.con, run.as_of, {}))
+    _timed_model(run, lambda: outputs.backtest(run.con, *outputs.backtest_window(run.as_of)))
+
+
+def _demand_signal(run: Runner) -> None:
+    """The page's cards, then the restock priority re-ranked by the stored revenue at risk."""
+    _folder("demand_signal")(run)
+    _timed_scores(run).rerank_restock(run("restock_priority", {}), run.as_of, {})
 
 
 # Pages that run more than their folder's query files; every other page runs just those.
 OWN_WORK: dict[str, Callable[[Runner], None]] = {
     "weekly_review": _weekly_review,
+    "demand_signal": _demand_signal,
     "cancellation_risk": _cancellation_risk,
 }
 WORK: dict[str, Callable[[Runner], None]] = {

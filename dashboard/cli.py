@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.query import catalog, warehouse
+from dashboard.query import catalog, runner, warehouse
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -135,6 +135,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         print_problems(outcome.problems, outcome.total_problems, outcome.rejects)
     elif not args.rejects and rejects.exists():
         rejects.unlink()
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
     total = ", ".join(f"{table} {count:,}" for table, count in outcome.counts.items())
     verb = "appended" if args.append else "loaded"
     print(f"{verb} {args.source} into {path} in {time.monotonic() - started:.1f}s: {total}")
@@ -182,8 +184,7 @@ def kpis(con: Any, start: dt.date | None = None, end: dt.date | None = None) -> 
     day = catalog.as_of(con)
     end = end or day
     start = start or end - dt.timedelta(days=27)
-    params = catalog.bind(query, {"start": start, "end": end}, day)
-    return records(catalog.run(con, query, params))[0]
+    return records(runner.on(con, day)(query, {"start": start, "end": end}))[0]
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
@@ -223,7 +224,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         unknown = sorted(set(values) - {p.name for p in query.params})
         if unknown:
             raise catalog.QueryError(f"{query.file}: no parameter named '{unknown[0]}'")
-        frame = catalog.run(con, query, catalog.bind(query, values, catalog.as_of(con)))
+        frame = runner.on(con)(query, values)
     except catalog.QueryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -243,27 +244,25 @@ def _review_setup(args: argparse.Namespace) -> tuple[Any, Any, dt.date, Any]:
     con = warehouse.connect(path)
     as_of = catalog.as_of(con)
     week = weekly.Week.parse(args.week) if args.week else weekly.default_week(as_of)
-    return con, weekly.run_on(con), as_of, week
+    return con, runner.on(con, as_of), as_of, week
 
 
 def _breaches(con: Any, run: Any, week: Any, rules_path: Path) -> list[Any]:
-    from dashboard.model import risk
-    from dashboard.review import alerts
+    from dashboard.review import alerts, weekly
 
     rules = alerts.load(rules_path)
     groups = {name: catalog.choices(con, source) for name, source in alerts.GROUP_SOURCES.items()}
-    return alerts.check(run, week, rules, groups, scores=risk.for_review(con))
+    return alerts.check(run, week, rules, groups, scores=weekly.risk_scores(con))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from dashboard.model import risk
-    from dashboard.review import alerts, report
+    from dashboard.review import alerts, report, weekly
 
     try:
         con, run, as_of, week = _review_setup(args)
         rules = Path(args.rules) if args.rules else alerts.DEFAULT_RULES
         breaches = _breaches(con, run, week, rules) if rules.exists() else []
-        built = report.build(run, week, as_of, breaches=breaches, scores=risk.for_review(con))
+        built = report.build(run, week, as_of, breaches=breaches, scores=weekly.risk_scores(con))
     except (ValueError, alerts.RulesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -34,8 +34,8 @@ import pandas as pd
 import pytest
 
 from dashboard import ingest
-from dashboard.model import risk
-from dashboard.query import catalog, warehouse
+from dashboard.model import outputs, risk
+from dashboard.query import catalog, runner, warehouse
 from dashboard.review import weekly
 
 FIXTURE = Path(__file__).parent / "fixtures" / "risk_notices"
@@ -145,9 +145,10 @@ def test_alternatives_are_in_stock_same_category_within_the_band(shop) -> None:
 
 
 def test_a_shop_this_small_has_too_little_history_to_fit(shop) -> None:
+    as_of = catalog.as_of(shop)
     with pytest.raises(risk.NotEnoughHistory, match="at least 200 closed backordered lines"):
-        risk.score_open_lines(shop)
-    assert risk.revenue_at_risk(shop) is None
+        risk.score_open_lines(shop, as_of)
+    assert outputs.revenue_at_risk(shop, as_of) is None
 
 
 def test_backtest_on_the_sample_is_discriminating_and_calibrated(sample) -> None:
@@ -174,7 +175,7 @@ def test_backtest_on_the_sample_is_discriminating_and_calibrated(sample) -> None
 def test_risk_rises_with_waiting_past_the_promise(sample) -> None:
     """The generator's cancellation hazard jumps once the promise is missed; the model has learnt it,
     and the daily cancellation rate measured in SQL shows it."""
-    model = risk.model(sample, catalog.as_of(sample))
+    model = risk.fit(risk.features(sample, "train", catalog.as_of(sample)), catalog.as_of(sample))
     lines = risk.features(sample, "score", catalog.as_of(sample))
     ordinary = lines[~lines["made_to_order"]].copy()
     assert len(ordinary) >= 50
@@ -187,7 +188,8 @@ def test_risk_rises_with_waiting_past_the_promise(sample) -> None:
 
 
 def test_open_lines_are_ranked_by_expected_loss_with_their_factors(sample) -> None:
-    scored = risk.score_open_lines(sample)
+    as_of = catalog.as_of(sample)
+    scored = risk.score_open_lines(sample, as_of)
     open_lines = sample.execute("select count(*) from backorder_lines where status = 'open'").fetchone()[0]
     assert len(scored) == open_lines
     assert scored["risk"].between(0, 1).all()
@@ -196,14 +198,9 @@ def test_open_lines_are_ranked_by_expected_loss_with_their_factors(sample) -> No
     risky = scored[scored["risk"] >= 0.3]
     assert len(risky) > 0 and (risky["factor_1"] != "").all()
     assert risky["factor_1"].str.contains(r"\(\+\d+ pts\)").all()
-    assert risk.revenue_at_risk(sample) == pytest.approx(scored["expected_loss"].sum())
-    web = risk.score_open_lines(sample, scope={"channel": "web"})
+    assert outputs.revenue_at_risk(sample, as_of) == pytest.approx(scored["expected_loss"].sum())
+    web = risk.score_open_lines(sample, as_of, scope={"channel": "web"})
     assert set(web["channel"]) == {"web"} and 0 < len(web) < len(scored)
-
-
-def test_the_model_is_fitted_once_per_warehouse_version(sample) -> None:
-    as_of = catalog.as_of(sample)
-    assert risk.model(sample, as_of) is risk.model(sample, as_of)
 
 
 def test_cancellation_curves_rise_and_stay_within_zero_and_one(sample) -> None:
@@ -230,7 +227,7 @@ def test_restock_priority_ranks_by_revenue_at_risk_by_hand() -> None:
         }
     )
     scored = pd.DataFrame({"sku": ["A", "A", "B"], "expected_loss": [50.0, 10.0, 5.0]})
-    result = risk.restock_priority(ranked, scored)
+    result = risk.restock_priority(ranked, scored.groupby("sku")["expected_loss"].sum())
     assert result["sku"].tolist() == ["A", "B", "C"]
     assert result["revenue_at_risk"].tolist() == [60.0, 5.0, 0.0]
     assert result["priority"].tolist() == pytest.approx([2 / 3, 1 / 2, 1 / 3])
@@ -239,7 +236,8 @@ def test_restock_priority_ranks_by_revenue_at_risk_by_hand() -> None:
 def test_skus_to_expedite_on_the_sample_carry_their_revenue_at_risk(sample) -> None:
 
     week = weekly.Week.parse("2026-W46")
-    ranked = weekly.skus_to_expedite(weekly.run_on(sample), week, top=10, scores=risk.for_review(sample))
+    scores = weekly.risk_scores(sample)
+    ranked = weekly.skus_to_expedite(runner.on(sample), week, top=10, scores=scores)
     assert len(ranked) == 10 and ranked["revenue_at_risk"].notna().all()
     assert ranked["priority"].is_monotonic_decreasing
     scored = risk.score_open_lines(sample, week.end)

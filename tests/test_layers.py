@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "settings": set(),
     "sample": set(),
     "query": {"registry", "settings"},
-    "ingest": {"query", "registry", "settings", "sample"},
+    "ingest": {"query", "model", "registry", "settings", "sample"},  # a load runs the model's preparers
     "model": {"query", "registry", "settings"},
     "present": {"registry", "settings"},
     "review": {"query", "model", "present", "registry", "settings"},

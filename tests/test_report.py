@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import cli
-from dashboard.query import warehouse
+from dashboard.query import runner, warehouse
 from dashboard.review import alerts, report, weekly
 
 W03 = weekly.Week(dt.date(2026, 1, 12))
@@ -16,12 +16,12 @@ GROUPS = {"supplier": ["S1", "S2"], "category": ["Tools", "Toys"], "channel": ["
 @pytest.fixture(scope="module")
 def sample_report(sample_db: Path) -> report.Report:
     con = warehouse.connect(sample_db)
-    run = weekly.run_on(con)
+    run = runner.on(con)
     return report.build(run, weekly.Week.parse("2026-W46"), weekly.default_week(dt.date(2026, 11, 22)).end)
 
 
 def test_report_holds_every_tile_value_and_a_chart(sample_db: Path, sample_report: report.Report) -> None:
-    run = weekly.run_on(warehouse.connect(sample_db))
+    run = runner.on(warehouse.connect(sample_db))
     for item in weekly.tiles(run, weekly.Week.parse("2026-W46")):
         assert f'<div class="value">{weekly.fmt(item.tile.kind, item.value)}</div>' in sample_report.html
         assert weekly.fmt_change(item.tile.kind, item.delta) in sample_report.html
@@ -77,7 +77,7 @@ def test_report_command_rejects_a_bad_week(handmade_db: Path, capsys) -> None:
 
 @pytest.fixture
 def handmade_run(handmade_db: Path) -> weekly.Runner:
-    return weekly.run_on(warehouse.connect(handmade_db))
+    return runner.on(warehouse.connect(handmade_db))
 
 
 def test_alerts_fire_on_crafted_rules(handmade_run: weekly.Runner) -> None:
@@ -152,7 +152,7 @@ def test_revenue_at_risk_is_a_tile_an_alert_and_in_the_report(sample_db: Path) -
     from dashboard.model import risk
 
     con = warehouse.connect(sample_db)
-    run, scores = weekly.run_on(con), risk.for_review(con)
+    run, scores = runner.on(con), weekly.risk_scores(con)
     week = weekly.Week.parse("2026-W46")
     tiles = {item.tile.key: item for item in weekly.tiles(run, week, scores=scores)}
     tile = tiles["revenue_at_risk"]
@@ -161,7 +161,9 @@ def test_revenue_at_risk_is_a_tile_an_alert_and_in_the_report(sample_db: Path) -
     assert tile.previous == pytest.approx(
         risk.score_open_lines(con, week.previous.end)["expected_loss"].sum()
     )
-    assert tile.series == []
+    # Its line: the 12 weeks to this one, each scored by the model fitted by that week's end.
+    assert len(tile.series) == weekly.TREND_WEEKS and tile.series[-1] == pytest.approx(tile.value)
+    assert tile.series[-2] == pytest.approx(tile.previous)
     rules = alerts.parse(
         f"rules:\n  - {{name: Risk, metric: revenue_at_risk, above: {tile.value / 2:.0f}}}\n"
         f"  - {{name: Risk low, metric: revenue_at_risk, above: {tile.value * 2:.0f}}}\n",

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.query import warehouse
+from dashboard.query import runner, warehouse
 from dashboard.review import notes, weekly
 
 W03 = weekly.Week(dt.date(2026, 1, 12))
@@ -27,7 +27,7 @@ W03 = weekly.Week(dt.date(2026, 1, 12))
 
 @pytest.fixture
 def run(handmade_db: Path) -> weekly.Runner:
-    return weekly.run_on(warehouse.connect(handmade_db))
+    return runner.on(warehouse.connect(handmade_db))
 
 
 def test_weeks_are_iso_weeks() -> None:
@@ -65,7 +65,7 @@ def test_tiles_change_week_over_week_coloured_by_good_or_bad(run: weekly.Runner)
 
 
 def test_weekly_trend_agrees_with_kpis_for_every_week(sample_db: Path) -> None:
-    run = weekly.run_on(warehouse.connect(sample_db))
+    run = runner.on(warehouse.connect(sample_db))
     week = weekly.Week.parse("2026-W46")
     history = run("kpi_trend", {"end": week.end, "weeks": 12, "channel": "web"}).set_index("week_start")
     for weeks_back in range(12):
@@ -148,7 +148,7 @@ def test_week_comes_from_the_url(handmade_db: Path, use_db) -> None:
 def test_newly_flagged_finds_the_planted_events_in_their_weeks(sample_db: Path) -> None:
     from dashboard import sample
 
-    run = weekly.run_on(warehouse.connect(sample_db))
+    run = runner.on(warehouse.connect(sample_db))
     planted = sample.PLANTED
     disrupted_in = {
         label: set(weekly.new_disruptions(run, weekly.Week.parse(label))["supplier_id"])
@@ -170,7 +170,7 @@ def test_newly_flagged_finds_the_planted_events_in_their_weeks(sample_db: Path) 
 def test_actions_name_the_supplier_to_call_first(sample_db: Path) -> None:
     from dashboard import sample
 
-    run = weekly.run_on(warehouse.connect(sample_db))
+    run = runner.on(warehouse.connect(sample_db))
     chase = weekly.suppliers_to_chase(run)
     assert chase.iloc[0]["supplier_id"] == sample.PLANTED.disrupted_supplier
     assert list(chase["call_rank"]) == sorted(chase["call_rank"])

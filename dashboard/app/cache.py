@@ -13,7 +13,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboard.model import risk
 from dashboard.query import catalog, warehouse
+from dashboard.query import runner as runner_
+from dashboard.review import weekly
 
 # Versions of a warehouse kept open: the newest for new reruns, the one before for reruns that
 # started on it before a load swapped the file.
@@ -123,16 +126,51 @@ def _run(text: str, file: str, params: tuple[tuple[str, Any], ...], path: str, v
     return catalog.execute(_connection(path, version), text, file, dict(params))
 
 
-def run(query: catalog.Query, values: Mapping[str, Any]) -> pd.DataFrame:
-    params = catalog.bind(query, values, as_of())
+def _execute(query: catalog.Query, params: Mapping[str, Any]) -> pd.DataFrame:
     return _run(query.text, query.file, tuple(sorted(params.items())), *_key())
 
 
-def runner() -> Callable[[str, Mapping[str, Any]], pd.DataFrame]:
-    """Run queries by id through the cache; the weekly review and its report share this shape."""
-    queries = {q.id: q for q in catalog.discover() if not q.error}
+def runner() -> runner_.Runner:
+    """The query runner (dashboard/query/runner.py) with its results cached per warehouse version."""
+    return runner_.on(connection(), as_of(), _execute)
 
-    def run_by_id(query_id: str, values: Mapping[str, Any]) -> pd.DataFrame:
-        return run(queries.get(query_id) or catalog.find(query_id), values)
 
-    return run_by_id
+def run(query: catalog.Query, values: Mapping[str, Any]) -> pd.DataFrame:
+    return runner()(query, values)
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def _on_demand(what: str, day: dt.date, key: tuple[Any, ...], path: str, version: int, _compute: Any) -> Any:
+    """A model output the load did not prepare, once per warehouse version, date and scope; too
+    little history is kept as the answer too, so it is not refitted on every rerun."""
+    try:
+        return _compute()
+    except risk.NotEnoughHistory as exc:
+        return exc
+
+
+@st.cache_resource(show_spinner=False)
+def _computed() -> set[tuple[Any, ...]]:
+    """The on-demand outputs already made: they are served without a status box."""
+    return set()
+
+
+def on_demand(what: str, day: dt.date, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """Compute what the load did not prepare (dashboard/model/outputs.py), cached, with a visible
+    status on the page the first time: a fit takes seconds on a large warehouse."""
+    wanted = (what, day, key, *_key())
+    if wanted in _computed():
+        result = _on_demand(*wanted, compute)
+    else:
+        with st.status(f"Preparing the model for {day:%d %b %Y}...", expanded=False) as status:
+            result = _on_demand(*wanted, compute)
+            status.update(label=f"Model prepared for {day:%d %b %Y}", state="complete")
+        _computed().add(wanted)
+    if isinstance(result, risk.NotEnoughHistory):
+        raise result
+    return result
+
+
+def risk_scores() -> weekly.RiskScores:
+    """Revenue at risk for the weekly review and restock priority, stored or made on demand."""
+    return weekly.risk_scores(connection(), on_demand)

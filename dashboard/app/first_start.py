@@ -21,7 +21,10 @@ def _build(path: Path, label: str) -> None:
         def report(done: int, total: int) -> None:
             bar.progress(min(done / total, 1.0), text=f"Simulating day {done} of {total}")
 
-        counts = sample_warehouse.build_sample(path, progress=report)
+        def loading(message: str) -> None:
+            bar.progress(1.0, text=message[:1].upper() + message[1:])
+
+        counts = sample_warehouse.build_sample(path, progress=report, loading=loading)
         status.update(
             label=f"Sample warehouse ready: {counts['order_lines']:,} order lines", state="complete"
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard.ingest import formats, mapping
+from dashboard.ingest import derived, formats, mapping
 from dashboard.ingest.checks import EMPTY_SHARE, NULL_MARKERS, Checker
 from dashboard.ingest.columns import column_list, fill_stage, match_columns, primary_keys, read_schema
 from dashboard.ingest.formats.rawfile import InputError, RawFile, TooManyRejects, first_line
@@ -72,7 +72,7 @@ class Build:
         self.say = say
         self.sources: dict[str, Source] = {}
         self.headers: dict[str, tuple[mapping.Header, tuple[Path, str | None]]] = {}
-        self.con = duckdb.connect(str(temp))
+        self.con = warehouse.open_build(temp)
         try:
             warehouse.create_tables(self.con)
             self.schema = read_schema(self.con)
@@ -96,6 +96,7 @@ class Build:
             self.say("building views")
             origin = str(source) + (" (appended)" if self.options.append else "")
             warehouse.finish(self.con, source=origin)
+            notes += derived.prepare(self.con, self.say)
         finally:
             self.con.close()
         listed = tuple(self.report.listed)

@@ -16,7 +16,9 @@ def build_sample(
     lines: int = sample.DEFAULT_LINES,
     seed: int = 7,
     progress: Callable[[int, int], None] | None = None,
+    loading: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
+    """`progress` follows the simulated days, `loading` the load's steps (the model's fits last)."""
     with tempfile.TemporaryDirectory(prefix=warehouse.SAMPLE_SOURCE) as folder:
         sample.write(Path(folder), lines=lines, seed=seed, progress=progress)
-        return load(Path(folder), db_path)
+        return load(Path(folder), db_path, loading)

@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-import streamlit as st
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from dashboard.query import catalog, warehouse
-from dashboard.review import weekly
+from dashboard.query import runner
+
+if TYPE_CHECKING:  # imported where a model is fitted: reading stored scores needs no scikit-learn
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
 QUERY = "risk_features"
 # Too little history to learn from: the page says so instead of showing a score.
@@ -153,6 +151,8 @@ def fit(train: pd.DataFrame, cutoff: dt.date) -> Model:
             f"{MIN_CANCELED_LINES} cancellations before {cutoff:%Y-%m-%d}; the warehouse has "
             f"{len(lines)} with {canceled}"
         )
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     levels = {name: tuple(sorted(train[name].astype(str).unique())) for name in CATEGORICAL}
     model = Model(
         estimator=HistGradientBoostingClassifier(
@@ -293,25 +293,47 @@ def calibration(risk: np.ndarray, canceled: np.ndarray, bins: int = DECILES) -> 
     return table.reset_index()
 
 
-def evaluate(model: Model, rows: pd.DataFrame, through: dt.date) -> Backtest:
-    """Score each line of the window once and compare with how it ended; lines still open at
-    the warehouse's as-of date have no outcome yet and are left out (counted)."""
+def backtest_lines(model: Model, rows: pd.DataFrame) -> pd.DataFrame:
+    """Each line of the window once, the closed ones with the model's risk (the open ones: NaN)."""
     lines = first_seen(rows)
-    done = lines[lines["outcome"] != "open"].copy()
-    done["risk"] = model.predict(done)
+    done = (lines["outcome"] != "open").to_numpy()
+    lines["risk"] = np.nan
+    lines.loc[done, "risk"] = model.predict(lines[done])
+    return lines
+
+
+def evaluate(model: Model, rows: pd.DataFrame, through: dt.date) -> Backtest:
+    """Score each line of the window once and compare with how it ended."""
+    return summarize(backtest_lines(model, rows), model.cutoff, through, model.train_lines)
+
+
+def auc(truth: np.ndarray, risk: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney statistic (ties count half): the chance that a canceled line
+    is scored above a shipped one. Equal to scikit-learn's roc_auc_score, without importing it
+    on every page that shows a stored backtest."""
+    ranks = pd.Series(risk).rank(method="average").to_numpy()
+    positive = truth.astype(bool)
+    count, other = int(positive.sum()), int((~positive).sum())
+    return float((ranks[positive].sum() - count * (count + 1) / 2) / (count * other))
+
+
+def summarize(lines: pd.DataFrame, cutoff: dt.date, through: dt.date, train_lines: int) -> Backtest:
+    """The backtest's figures from its scored lines (risk and outcome); lines still open at the
+    warehouse's as-of date have no outcome yet and are left out (counted)."""
+    done = lines[lines["outcome"] != "open"].reset_index(drop=True)
     truth = done["canceled"].astype(int).to_numpy()
-    risk = done["risk"].to_numpy()
+    risk = done["risk"].astype(float).to_numpy()
     both = 0 < truth.sum() < len(truth)
     table = calibration(risk, truth)
     return Backtest(
-        cutoff=model.cutoff,
+        cutoff=cutoff,
         through=through,
-        train_lines=model.train_lines,
+        train_lines=train_lines,
         scored_lines=len(done),
         still_open=int((lines["outcome"] == "open").sum()),
         canceled=int(truth.sum()),
-        auc=float(roc_auc_score(truth, risk)) if both else None,
-        brier=float(brier_score_loss(truth, risk)) if len(done) else None,
+        auc=auc(truth, risk) if both else None,
+        brier=float(np.mean((risk - truth) ** 2)) if len(done) else None,
         calibration_error=float((table["predicted"] - table["observed"]).abs().mean()) if len(done) else None,
         calibration=table,
         lines=done,
@@ -326,51 +348,23 @@ def features(
     scope: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Rows of the features query (queries/cancellation_risk/risk_features.sql)."""
-    query = catalog.find(QUERY)
     values = {**(scope or {}), "rows": rows, "cutoff": cutoff, "horizon_days": horizon_days}
-    return catalog.run(con, query, catalog.bind(query, values, catalog.as_of(con)))
+    return runner.on(con)(QUERY, values)
 
 
-def identity(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
-    """The warehouse file behind a connection and its version (mtime), for cache keys."""
-    cursor = con.cursor()
-    try:
-        path = cursor.execute(
-            "select path from duckdb_databases() where database_name = current_database()"
-        ).fetchone()[0]
-    finally:
-        cursor.close()
-    return str(path), warehouse.version(Path(path))
+def closed_by(train: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
+    """The training rows of an earlier cut-off, from those of a later one: the query thins its
+    training rows at one rate for every cut-off, so they are exactly the lines closed by then."""
+    return train[train["closed_date"] <= pd.Timestamp(cutoff)]
 
 
-@st.cache_resource(max_entries=6, ttl=3600, show_spinner=False)
-def _model(_con: duckdb.DuckDBPyConnection, path: str, version: int, text: str, cutoff: dt.date) -> Model:
-    """Fitted once per warehouse version, features query text and cut-off."""
-    return fit(features(_con, "train", cutoff), cutoff)
-
-
-def model(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> Model:
-    """The model fitted on the lines closed on or before the cut-off (cached)."""
-    return _model(con, *identity(con), catalog.find(QUERY).text, cutoff)
-
-
-def _scope_key(scope: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
-    return tuple((name, (scope or {}).get(name)) for name in SCOPE)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _backtest(
-    _con: duckdb.DuckDBPyConnection,
-    path: str,
-    version: int,
-    text: str,
-    cutoff: dt.date,
-    through: dt.date,
-    scope: tuple[tuple[str, Any], ...],
-) -> Backtest:
-    fitted = _model(_con, path, version, text, cutoff)
-    rows = features(_con, "score", cutoff, (through - cutoff).days, dict(scope))
-    return evaluate(fitted, rows, through)
+def score_open_lines(
+    con: duckdb.DuckDBPyConnection, end: dt.date, scope: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Every backordered line open at the end of `end`, scored by the model fitted on the lines
+    closed by then, ranked by expected loss. Computed here; the load stores the as-of date's."""
+    fitted = fit(features(con, "train", end), end)
+    return score(fitted, features(con, "score", end, 0, scope))
 
 
 def backtest(
@@ -378,45 +372,14 @@ def backtest(
     cutoff: dt.date,
     through: dt.date,
     scope: Mapping[str, Any] | None = None,
+    train: pd.DataFrame | None = None,
 ) -> Backtest:
     """Fit on the lines closed on or before the cut-off; score every line open at the cut-off or
-    backordered after it up to `through`, once; compare with how each ended."""
-    return _backtest(con, *identity(con), catalog.find(QUERY).text, cutoff, through, _scope_key(scope))
-
-
-def score_open_lines(
-    con: duckdb.DuckDBPyConnection, end: dt.date | None = None, scope: Mapping[str, Any] | None = None
-) -> pd.DataFrame:
-    """Every backordered line open at the end of `end` (default: the as-of date), scored by the
-    model fitted on the lines closed by then, ranked by expected loss."""
-    end = min(end or catalog.as_of(con), catalog.as_of(con))
-    return _scored(con, *identity(con), catalog.find(QUERY).text, end, _scope_key(scope))
-
-
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _scored(
-    _con: duckdb.DuckDBPyConnection,
-    path: str,
-    version: int,
-    text: str,
-    end: dt.date,
-    scope: tuple[tuple[str, Any], ...],
-) -> pd.DataFrame:
-    """Cached per warehouse version, features query text, day and scope: the page, the weekly
-    review's tile and the restock priority all ask for the same scores."""
-    fitted = _model(_con, path, version, text, end)
-    return score(fitted, features(_con, "score", end, 0, dict(scope)))
-
-
-def revenue_at_risk(
-    con: duckdb.DuckDBPyConnection, end: dt.date | None = None, scope: Mapping[str, Any] | None = None
-) -> float | None:
-    """Sum of value x risk over the backordered lines open at the end of `end`; None when the
-    warehouse has too little history to fit the model on."""
-    try:
-        return float(score_open_lines(con, end, scope)["expected_loss"].sum())
-    except NotEnoughHistory:
-        return None
+    backordered after it up to `through`, once; compare with how each ended. `train`: training rows
+    of a later cut-off to take the cut-off's from, instead of querying them."""
+    rows = features(con, "train", cutoff) if train is None else closed_by(train, cutoff)
+    fitted = fit(rows, cutoff)
+    return evaluate(fitted, features(con, "score", cutoff, (through - cutoff).days, scope), through)
 
 
 def _percent_rank(values: pd.Series) -> pd.Series:
@@ -426,15 +389,14 @@ def _percent_rank(values: pd.Series) -> pd.Series:
     return (values.rank(method="min") - 1) / (len(values) - 1)
 
 
-def restock_priority(ranked: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
-    """queries/demand_signal/restock_priority.sql's rows with each SKU's revenue at risk (its open
-    lines' value x risk, as scored here) and re-ranked the way the query ranks by open value when
+def restock_priority(ranked: pd.DataFrame, at_risk: pd.Series) -> pd.DataFrame:
+    """queries/demand_signal/restock_priority.sql's rows with each SKU's revenue at risk (`at_risk`:
+    its open lines' value x risk, by SKU) and re-ranked the way the query ranks by open value when
     there is no model: priority = mean of the percent ranks of waiting customers, revenue at risk
     and oldest age, so the SKUs whose customers are likeliest to walk away come first."""
     if ranked.empty:
         return ranked
     result = ranked.copy()
-    at_risk = scored.groupby("sku")["expected_loss"].sum()
     result["revenue_at_risk"] = result["sku"].map(at_risk).fillna(0.0).astype(float)
     result["priority"] = (
         _percent_rank(result["waiting_customers"])
@@ -444,21 +406,3 @@ def restock_priority(ranked: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame
     return result.sort_values(
         ["priority", "open_value", "sku"], ascending=[False, False, True], ignore_index=True
     )
-
-
-def for_review(con: duckdb.DuckDBPyConnection) -> weekly.RiskScores:
-    """Revenue at risk and the restock priority ranked by it, as the weekly review, its report and
-    the alerts ask for them; where the warehouse has too little history for the model, revenue at
-    risk is None and the restock priority keeps the query's own ranking (value and age)."""
-
-    def revenue(end: dt.date, scope: Mapping[str, Any]) -> float | None:
-        return revenue_at_risk(con, end, {name: scope.get(name) for name in SCOPE})
-
-    def rerank(ranked: pd.DataFrame, end: dt.date, scope: Mapping[str, Any]) -> pd.DataFrame:
-        try:
-            scored = score_open_lines(con, end, {name: scope.get(name) for name in SCOPE})
-        except NotEnoughHistory:
-            return ranked
-        return restock_priority(ranked, scored)
-
-    return weekly.RiskScores(revenue, rerank)

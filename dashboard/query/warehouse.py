@@ -185,6 +185,11 @@ def _declared_columns(schema: str) -> dict[str, tuple[tuple[str, str, bool], ...
     return {table: tuple(found) for table, found in columns.items()}
 
 
+def open_build(path: Path) -> duckdb.DuckDBPyConnection:
+    """The one writable connection: a load building a new warehouse file before it is swapped in."""
+    return duckdb.connect(str(path))
+
+
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection that analyst SQL cannot use to write or read other files."""
     path = path or default_path()

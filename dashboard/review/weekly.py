@@ -1,7 +1,7 @@
 """The weekly review's content, shared by the home page, the meeting report and the alerts.
 
-Everything here takes a `Runner` (query id + values -> rows) so the page can pass its cached
-runner and the command line a plain one: both then show exactly the same numbers.
+Everything here takes a `Runner` (dashboard/query/runner.py: query id + values -> rows) so the page
+can pass its cached runner and the command line a plain one: both then show the same numbers.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import altair as alt
 import duckdb
 import pandas as pd
 
+from dashboard.model import outputs, risk
 from dashboard.present import charts
-from dashboard.query import catalog
+from dashboard.query import catalog, runner
 from dashboard.review import notes
 
-Runner = Callable[[str, Mapping[str, Any]], pd.DataFrame]
+Runner = runner.Runner
 TREND_WEEKS = 12
 ORDER_DATA: tuple[str, ...] = ("orders", "order_lines")
 PO_DATA: tuple[str, ...] = ("purchase_orders",)
@@ -84,19 +85,42 @@ REVENUE_AT_RISK = Tile(
     "money",
     False,
     "Value x cancellation risk over the backorders open at the end of the week, scored by the model "
-    "fitted on the lines closed by then (Cancellation risk page). No 12-week line: each week needs "
-    "its own fit",
+    "fitted on the lines closed by then (Cancellation risk page). The line shows the weeks the load "
+    "prepared (the last 26)",
 )
 
 
 @dataclass(frozen=True)
 class RiskScores:
-    """What the review takes from the cancellation-risk model (dashboard/model/risk.py), which needs a
-    connection rather than a Runner: revenue at risk at the end of a day for a scope (None without
-    enough history to fit on), and restock-priority rows re-ranked by revenue at risk."""
+    """What the review takes from the cancellation-risk model, which needs a connection rather than
+    a Runner: revenue at risk at the end of a day for a scope (None without enough history to fit
+    on), the same at several days where the load prepared it (for a tile's line), and
+    restock-priority rows re-ranked by revenue at risk."""
 
     revenue_at_risk: Callable[[dt.date, Mapping[str, Any]], float | None]
     rerank_restock: Callable[[pd.DataFrame, dt.date, Mapping[str, Any]], pd.DataFrame]
+    revenue_series: Callable[[list[dt.date], Mapping[str, Any]], list[float | None]]
+
+
+def risk_scores(con: duckdb.DuckDBPyConnection, on_demand: outputs.OnDemand = outputs.direct) -> RiskScores:
+    """The model's outputs the load stored (dashboard/model/outputs.py); a day it did not prepare is
+    computed through `on_demand` (the app caches it). Without enough history, revenue at risk is
+    None and the restock priority keeps the query's own ranking (value and age)."""
+
+    def revenue(end: dt.date, scope: Mapping[str, Any]) -> float | None:
+        return outputs.revenue_at_risk(con, end, scope, on_demand)
+
+    def rerank(ranked: pd.DataFrame, end: dt.date, scope: Mapping[str, Any]) -> pd.DataFrame:
+        try:
+            at_risk = outputs.at_risk_by_sku(con, end, scope, on_demand)
+        except risk.NotEnoughHistory:
+            return ranked
+        return risk.restock_priority(ranked, at_risk)
+
+    def series(ends: list[dt.date], scope: Mapping[str, Any]) -> list[float | None]:
+        return outputs.revenue_series(con, ends, scope)
+
+    return RiskScores(revenue, rerank, series)
 
 
 @dataclass(frozen=True)
@@ -146,18 +170,6 @@ def weeks_back(as_of: dt.date, count: int = 52) -> list[Week]:
     """Weeks a user may pick, newest first, ending with the one that holds the as-of date."""
     newest = Week.holding(as_of)
     return [Week(newest.start - dt.timedelta(days=7 * n)) for n in range(count)]
-
-
-def run_on(con: duckdb.DuckDBPyConnection) -> Runner:
-    """A runner for the command line: every query by id, bound by DuckDB, no cache."""
-    as_of = catalog.as_of(con)
-    queries = {q.id: q for q in catalog.discover() if not q.error}
-
-    def run(query_id: str, values: Mapping[str, Any]) -> pd.DataFrame:
-        query = queries.get(query_id) or catalog.find(query_id)
-        return catalog.run(con, query, catalog.bind(query, values, as_of))
-
-    return run
 
 
 def week_values(week: Week, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -260,6 +272,9 @@ def tiles(
             continue
         delta = change(now[tile.key], before[tile.key])
         series = [_plain(v) for v in history[tile.key].tolist()] if tile.key in history else []
+        if tile is REVENUE_AT_RISK and scores is not None:
+            ends = [pd.Timestamp(start).date() + dt.timedelta(days=6) for start in history["week_start"]]
+            series = scores.revenue_series(ends, dict(scope or {}))
         values.append(TileValue(tile, now[tile.key], before[tile.key], delta, is_good(tile, delta), series))
     return values
 

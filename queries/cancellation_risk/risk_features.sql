@@ -6,8 +6,11 @@ description: >
   rows = train: every open day of the lines closed on or before the cut-off, labelled
   canceled or not (the outcome is known at the cut-off). rows = score: the lines open
   at the end of each day from the cut-off to horizon_days later (never past the as-of
-  date), with how they ended as known today (open when still waiting); the sidebar's
-  category, supplier and channel apply to these rows only, never to the training rows.
+  date), with how they ended as known today (open when still waiting); rows =
+  week_ends: the same on Sundays and the as-of date only. The sidebar's category,
+  supplier and channel apply to score rows only, never to the training rows. Training
+  rows are thinned at random to about 60,000 at the as-of date, at one rate for every
+  cut-off.
   Features: days waited, days to or past the promised date (no promise is its own
   state), the expected remaining wait (the FIFO ETA of the Backorders page recomputed
   for that day: open PO quantity applied oldest order first, expected receipt =
@@ -15,11 +18,11 @@ description: >
   earlier; no ETA when no open PO covers the line), whether the ETA is later than the
   promise, free stock of the SKU that evening, channel, segment, category,
   made-to-order, line value and the customer's cancellations and closed backorders so
-  far. The model itself (dashboard/risk.py) is fitted on the train rows.
+  far. The model itself (dashboard/model/risk.py) is fitted on the train rows.
 params:
   cutoff: {type: date, default: as_of, label: Cut-off, help: Training rows closed on or before this day; score rows from it}
   horizon_days: {type: int, default: 0, label: Score days after the cut-off, help: 0 scores the lines open at the cut-off only}
-  rows: {type: choice, options: [score, train], default: score, label: Rows}
+  rows: {type: choice, options: [score, train, week_ends], default: score, label: Rows}
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
@@ -29,7 +32,7 @@ with
 settings as (
     select
         28 as recent_days, -- a supplier's recent delay: median over PO lines received in this many days
-        60000 as train_rows_max, -- a larger training set is thinned to about this many rows, at random
+        60000 as train_rows_max, -- the as-of date's training set is thinned to about this many rows, at random
 ),
 
 meta as (
@@ -109,9 +112,7 @@ queue as (
 
 candidates as (
     -- the rows asked for: training rows closed by the cut-off, or score rows in the sidebar's scope
-    select
-        *,
-        count(*) over () as wanted_rows,
+    select *
     from queue
     where
         if(
@@ -120,7 +121,18 @@ candidates as (
             ($category is null or category = $category)
             and ($supplier is null or supplier_id = $supplier)
             and ($channel is null or channel = $channel)
+            -- week_ends: the score rows of Sundays and the as-of date only (the load's weekly series)
+            and ($rows = 'score' or dayofweek(day) = 0 or day = (select as_of from meta))
         )
+),
+
+closed_open_days as (
+    -- every open day of every line closed by the as-of date: the training rows are thinned at one
+    -- rate for every cut-off, so an earlier cut-off's rows are exactly the later one's closed by then
+    select greatest(sum(greatest(b.closed_date - b.ordered_date, 0)), 1) as total
+    from backorders as b
+    cross join meta
+    where b.closed_date <= meta.as_of
 ),
 
 picked as (
@@ -128,9 +140,10 @@ picked as (
     select candidates.*
     from candidates
     cross join settings
+    cross join closed_open_days
     where
-        $rows = 'score'
-        or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / wanted_rows
+        $rows <> 'train'
+        or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / closed_open_days.total
 ),
 
 supplier_delay_history as (

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.model import risk
+from dashboard.model import outputs, risk
 from dashboard.present import charts
 from dashboard.query import catalog
 
@@ -36,6 +36,7 @@ active = filters.current()
 as_of = cache.as_of()
 end = min(active.end, as_of)
 scope = {name: active.values()[name] for name in risk.SCOPE}
+con = cache.connection()
 
 found = page.begin(
     PAGE,
@@ -64,13 +65,12 @@ LINE_COLUMNS = {
 
 headline = st.container()
 scored: pd.DataFrame | None = None
-with st.spinner("Scoring the open backorders (the model is fitted once per warehouse version)..."):
-    try:
-        scored = risk.score_open_lines(cache.connection(), end, scope)
-    except risk.NotEnoughHistory as exc:
-        st.info(f"No risk score: {exc}.", icon=":material/model_training:")
-    except catalog.QueryError as exc:
-        cards.error(found["risk_features"], str(exc))
+try:
+    scored = outputs.open_lines(con, end, scope, cache.on_demand)
+except risk.NotEnoughHistory as exc:
+    st.info(f"No risk score: {exc}.", icon=":material/model_training:")
+except catalog.QueryError as exc:
+    cards.error(found["risk_features"], str(exc))
 
 notices_q = found["delay_notices"]
 notices = cards.load(notices_q, active)
@@ -128,7 +128,9 @@ canceled. Its inputs are computed in `queries/cancellation_risk/risk_features.sq
 on that evening: days waited, days to or past the promised date (no promise is its own state), the
 expected remaining wait from the FIFO ETA (no ETA is its own state), how overdue the supplier's open
 PO is, the free stock, channel, segment, category, made-to-order, the line's value and the
-customer's earlier cancellations. The model is refitted when the warehouse changes.
+customer's earlier cancellations. A load fits the model for its as-of date, for the end of each of
+the last 26 weeks (To dates on a Sunday) and for the backtest below, and stores the scores;
+another To date is fitted when first asked for.
 
 **Factors.** For each line and factor, the risk minus the risk with that factor's inputs set to a
 typical waiting line's (the median or most common value in the training rows). Factors interact,
@@ -213,7 +215,7 @@ with st.container(border=True):
 # 5. Backtest
 with st.container(border=True):
     st.subheader("How far to trust the score: backtest")
-    default_cutoff = as_of - dt.timedelta(weeks=risk.BACKTEST_CUTOFF_WEEKS)
+    default_cutoff, _ = outputs.backtest_window(as_of)
     control, horizon_control = st.columns(2)
     cutoff = control.date_input(
         "Cut-off",
@@ -237,8 +239,7 @@ with st.container(border=True):
         "and compared with how it ended. Lines still open today have no outcome yet and are left out."
     )
     try:
-        with st.spinner("Fitting the model at the cut-off and scoring what followed..."):
-            result = risk.backtest(cache.connection(), cutoff, through, scope)
+        result = outputs.backtest(con, cutoff, through, scope, cache.on_demand)
     except risk.NotEnoughHistory as exc:
         st.info(f"No backtest: {exc}.", icon=":material/model_training:")
     except catalog.QueryError as exc:

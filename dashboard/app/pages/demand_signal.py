@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.model import risk
 from dashboard.present import charts
 from dashboard.query import catalog
 
@@ -188,8 +187,7 @@ with st.container(border=True):
         views = {}
         if not restock.empty:
             end = min(active.end, cache.as_of())
-            with st.spinner("Scoring the open backorders for revenue at risk..."):
-                restock = risk.for_review(cache.connection()).rerank_restock(restock, end, active.values())
+            restock = cache.risk_scores().rerank_restock(restock, end, active.values())
             by_risk = restock["revenue_at_risk"].notna().all()
             st.caption(
                 "Ranked by waiting customers, **revenue at risk** (value x cancellation risk, from the "

@@ -3,13 +3,12 @@
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.model import risk
 from dashboard.review import alerts, notes, report, weekly
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
 run = cache.runner()
-scores = risk.for_review(cache.connection())
+scores = cache.risk_scores()
 as_of = cache.as_of()
 
 choices = weekly.weeks_back(as_of)
@@ -66,8 +65,7 @@ st.download_button(
 )
 
 st.subheader("Headline")
-with st.spinner("Scoring the open backorders for revenue at risk..."):
-    values = weekly.tiles(run, week, scope, scores, held)
+values = weekly.tiles(run, week, scope, scores, held)
 for row in range(0, len(values), 3):
     for column, item in zip(st.columns(3), values[row : row + 3], strict=False):
         column.metric(
