@@ -3,9 +3,11 @@
 import streamlit as st
 
 from dashboard import registry
-from dashboard.app import filters, first_start
+from dashboard.app import actions, filters, first_start, signin
 
 st.set_page_config(page_title="Backorder Desk", page_icon=":material/inventory_2:", layout="wide")
+
+who = signin.current()
 
 first_start.ensure_warehouse()
 
@@ -18,5 +20,7 @@ pages = {
     for section in registry.SECTIONS
 }
 page = st.navigation(pages)
+signin.sidebar(who)
 filters.sidebar()
+actions.show_refusal()
 page.run()

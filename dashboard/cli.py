@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard import export
 from dashboard.query import catalog, warehouse
 
 MAX_PROBLEMS_SHOWN = 20
@@ -59,11 +59,59 @@ def _ensure_sample(path: Path) -> None:
     sample_warehouse.build_sample(path, progress=_Bar("sample"))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    _db(args)
+def sign_in_configured() -> str | None:
+    """Which sign-in the app will ask for: 'oidc' ([auth] in .streamlit/secrets.toml), 'proxy'
+    (auth.proxy.header in the settings file), or None."""
+    import tomllib
+
+    from dashboard import access
+
+    for secrets in (
+        warehouse.PROJECT_ROOT / ".streamlit" / "secrets.toml",
+        Path.home() / ".streamlit" / "secrets.toml",
+    ):
+        if secrets.exists():
+            with secrets.open("rb") as handle:
+                if tomllib.load(handle).get("auth"):
+                    return "oidc"
+    return "proxy" if access.load().proxy.header else None
+
+
+def run_command(args: argparse.Namespace) -> list[str]:
+    """The streamlit command line; with no sign-in it listens on 127.0.0.1 unless --listen-anywhere."""
     app = warehouse.PROJECT_ROOT / "streamlit_app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
-    return subprocess.call(command + list(args.streamlit_args))
+    mode = sign_in_configured()
+    if mode:
+        address = args.address or "0.0.0.0"
+        print(f"Sign-in: {mode}. Listening on {address}:{args.port}.", file=sys.stderr)
+    elif args.listen_anywhere:
+        address = args.address or "0.0.0.0"
+        print(
+            f"WARNING: no sign-in is configured and the server listens on {address}:{args.port}: anyone "
+            "who can reach it can load data and write notes (README: Running it for a team).",
+            file=sys.stderr,
+        )
+    else:
+        address = "127.0.0.1"
+        if args.address and args.address not in ("127.0.0.1", "localhost", "::1"):
+            raise SystemExit(f"no sign-in is configured: add --listen-anywhere to listen on {args.address}")
+        print(
+            f"No sign-in configured: listening on 127.0.0.1:{args.port} only (this computer). "
+            "See the README's 'Running it for a team' to share it.",
+            file=sys.stderr,
+        )
+    return [*command, "--server.address", address, *args.streamlit_args]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Replaces this process with Streamlit, so a signal sent to its PID reaches the server itself."""
+    _db(args)
+    command = run_command(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -224,7 +272,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(records(frame), indent=2))
     else:
-        frame.to_csv(sys.stdout, index=False)
+        sys.stdout.write(export.to_csv(frame))
     return 0
 
 
@@ -329,6 +377,12 @@ def parser() -> argparse.ArgumentParser:
 
     run = command("run", cmd_run, "start the dashboard (builds the sample warehouse on first start)")
     run.add_argument("--port", type=int, default=8501)
+    run.add_argument("--address", help="interface to listen on (default: 127.0.0.1 without sign-in)")
+    run.add_argument(
+        "--listen-anywhere",
+        action="store_true",
+        help="listen on every interface even though no sign-in is configured (the app warns)",
+    )
     run.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to streamlit run")
 
     from dashboard.sample import DEFAULT_LINES
