@@ -1,9 +1,12 @@
 """Backorder Desk: page config, first-start warehouse, global filters and navigation."""
 
+import logging
+
 import streamlit as st
 
 from dashboard import registry
 from dashboard.app import actions, filters, first_start, signin
+from dashboard.present import text
 
 st.set_page_config(page_title="Backorder Desk", page_icon=":material/inventory_2:", layout="wide")
 
@@ -23,4 +26,8 @@ page = st.navigation(pages)
 signin.sidebar(who)
 filters.sidebar()
 actions.show_refusal()
-page.run()
+try:
+    page.run()
+except Exception as exc:  # a page's failure is one line for the person, the stack only in the server log
+    logging.getLogger("backorder_desk").exception("page %s failed", page.title)
+    st.error(f"This page could not be shown: {text.one_line(exc)}", icon=":material/error:")

@@ -228,12 +228,19 @@ def kpis(con: Any, start: dt.date | None = None, end: dt.date | None = None) -> 
     return records(catalog.run(con, query, params))[0]
 
 
+def _date(text: str | None, option: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ValueError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
 def cmd_kpis(args: argparse.Namespace) -> int:
     path = _db(args)
     _ensure_sample(path)
     con = warehouse.connect(path)
-    start = dt.date.fromisoformat(args.start) if args.start else None
-    end = dt.date.fromisoformat(args.end) if args.end else None
+    start = _date(args.start, "--from")
+    end = _date(args.end, "--to")
     result = kpis(con, start, end)
     if args.format == "json":
         print(json.dumps(result, indent=2))
@@ -456,4 +463,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except (ValueError, OSError) as exc:  # bad input (a date, a file, a setting): one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

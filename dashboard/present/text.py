@@ -16,3 +16,9 @@ def plain(text: object) -> str:
     """Markdown that renders exactly as `text` reads; newlines become markdown line breaks."""
     escaped = SPECIAL.sub(r"\\\1", str(text))
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one short line for a person: its first line, at most 300 characters."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return first[:300]

@@ -1,0 +1,257 @@
+"""Guarded analyst SQL, inputs and outputs: each defect the security probe found, tried again.
+
+Bad query files, YAML alias bombs, runaway queries, formulas in CSV cells, markdown in URL values
+and notes, and tracebacks. Each test fails on the code before issue 17.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import cli, export, ingest, safeyaml, settings
+from dashboard.ingest import mapping
+from dashboard.present import text
+from dashboard.query import catalog, warehouse
+
+GOOD = Path(__file__).parent / "fixtures" / "canonical_good"
+APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
+
+
+def bomb(levels: int = 9) -> str:
+    """Nine levels of nine aliases each: 9**9 values once expanded, from about 400 bytes."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def queries(tmp_path: Path) -> Path:
+    root = tmp_path / "queries"
+    (root / "backorders").mkdir(parents=True)
+    (root / "fine.sql").write_text("/* title: Fine */\nselect 1 as one\n")
+    return root
+
+
+def test_a_latin1_query_file_is_one_error_card_and_the_rest_still_work(queries: Path) -> None:
+    (queries / "backorders" / "latin.sql").write_bytes("/* title: Caf\xe9 */\nselect 1\n".encode("latin-1"))
+    found = {q.id: q for q in catalog.discover(queries)}
+    assert found["fine"].error is None
+    assert "latin.sql: not UTF-8" in found["latin"].error
+
+
+def test_a_header_nested_100000_deep_is_one_error_card(queries: Path) -> None:
+    (queries / "deep.sql").write_text("/*\nx: " + "[" * 100_000 + "]" * 100_000 + "\n*/\nselect 1\n")
+    found = {q.id: q for q in catalog.discover(queries)}
+    assert found["fine"].error is None
+    assert "deep.sql" in found["deep"].error and "nested deeper" in found["deep"].error
+
+
+def test_a_query_header_alias_bomb_is_refused_quickly(queries: Path) -> None:
+    body = "\n".join("  " + line for line in bomb().splitlines())
+    (queries / "bomb.sql").write_text(f"/*\ndescription: x\nchart:\n{body}\n*/\nselect 1\n")
+    started = time.monotonic()
+    found = {q.id: q for q in catalog.discover(queries)}
+    assert time.monotonic() - started < 5
+    assert "bomb.sql: header refused" in found["bomb"].error and "expands to more than" in found["bomb"].error
+
+
+def test_an_uploaded_mapping_alias_bomb_is_a_load_problem_not_6_gb(tmp_path: Path) -> None:
+    file = tmp_path / "mapping.yaml"
+    file.write_text(bomb() + "name: *l8\n")
+    assert len(file.read_bytes()) < 700
+    with pytest.raises(ingest.LoadError) as caught:
+        mapping.read(file)
+    assert "expands to more than" in str(caught.value.problems[0])
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"tables:\n  orders:\n    file: caf\xe9.csv\n", "not UTF-8"),
+        (b"tables: " + b"[" * 50_000 + b"]" * 50_000 + b"\n", "nested"),
+    ],
+)
+def test_non_utf8_and_deeply_nested_mappings_are_one_line_problems(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    file = tmp_path / "mapping.yaml"
+    file.write_bytes(content)
+    with pytest.raises(ingest.LoadError) as caught:
+        mapping.read(file)
+    assert reason in caught.value.problems[0].reason
+
+
+def test_settings_refuse_bombs_and_duplicate_keys(tmp_path: Path) -> None:
+    file = tmp_path / "settings.yaml"
+    file.write_text(bomb())
+    with pytest.raises(settings.SettingsError, match="expands to more than"):
+        settings.load(file)
+    file.write_text("auth:\n  default_role: viewer\nauth:\n  default_role: admin\n")
+    with pytest.raises(settings.SettingsError, match="duplicate key 'auth'"):
+        settings.load(file)
+
+
+def test_safe_loader_still_reads_ordinary_aliases() -> None:
+    assert safeyaml.load("base: &b {x: 1}\nother: *b\n") == {"base": {"x": 1}, "other": {"x": 1}}
+
+
+def test_a_runaway_query_stops_at_the_time_limit_naming_its_file(handmade_db: Path) -> None:
+    con = warehouse.connect(handmade_db)
+    started = time.monotonic()
+    with pytest.raises(catalog.QueryError, match=r"runaway\.sql: stopped after the 1 s time limit"):
+        catalog.execute(con, "select count(*) from range(1000000000000)", "runaway.sql", {}, time_limit=1)
+    assert time.monotonic() - started < 10
+    assert catalog.execute(con, "select 42 as answer", "next.sql", {})["answer"][0] == 42
+
+
+def test_check_reports_a_runaway_query_as_failed(
+    handmade_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runaway = warehouse.QUERIES_DIR / f"zz_runaway_{os.getpid()}.sql"
+    (tmp_path / "settings.yaml").write_text("queries:\n  time_limit_seconds: 1\n")
+    monkeypatch.setenv(settings.SETTINGS_ENV_VAR, str(tmp_path / "settings.yaml"))
+    runaway.write_text("/* title: Runaway */\nselect count(*) from range(1000000000000)\n")
+    try:
+        code = cli.main(["check", "--db", str(handmade_db)])
+    finally:
+        runaway.unlink()
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"FAIL {runaway.name}" in out
+    assert "time limit" in err
+
+
+def test_csv_cells_that_start_a_formula_are_neutralised_and_numbers_stay_numbers() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x","y")', "+1", "-cmd", "@SUM(A1)", "Acme", None],
+            "units": [-3, 1, 2, 3, 4, 5],
+        }
+    )
+    lines = export.to_csv(frame).splitlines()
+    assert lines[1] == '"\'=HYPERLINK(""http://x"",""y"")",-3'
+    assert [line.split(",")[0] for line in lines[2:]] == ["'+1", "'-cmd", "'@SUM(A1)", "Acme", ""]
+
+
+def test_query_csv_on_the_command_line_is_neutralised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "shop"
+    shutil.copytree(GOOD, source)
+    suppliers = (
+        (source / "suppliers.csv").read_text().replace("Acme Tools", '"=HYPERLINK(""http://evil"",""x"")"')
+    )
+    (source / "suppliers.csv").write_text(suppliers)
+    db = tmp_path / "warehouse.duckdb"
+    ingest.load(source, db)
+    assert cli.main(["query", "supplier_scorecard", "--db", str(db), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK" in out and ',"=HYPERLINK' not in out and ",=HYPERLINK" not in out
+
+
+def test_rejects_csv_neutralises_the_values_it_echoes(tmp_path: Path) -> None:
+    from dashboard.ingest.problems import Problem, Rejects
+
+    report = Rejects(tmp_path / "rejects.csv")
+    report.write(Problem("orders.csv", 2, "order_id", "=cmd|' /C calc'!A0", "is bad"))
+    written = report.close(keep=True)
+    assert "'=cmd" in written.read_text()
+
+
+def test_user_text_renders_as_plain_markdown() -> None:
+    shown = text.plain("![beacon](http://evil.test/p.png) [click](http://evil.test) *bold*")
+    assert "![" not in shown and "](" not in shown and "*bold*" not in shown
+    assert shown.replace("\\", "") == "![beacon](http://evil.test/p.png) [click](http://evil.test) *bold*"
+
+
+def test_sku_from_the_url_is_not_a_live_link_or_image(handmade_db: Path, use_db) -> None:
+    use_db(handmade_db)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["sku"] = "![b](http://evil.test/b.png)"
+    at.run()
+    at.switch_page("dashboard/app/pages/backorders.py")
+    at.query_params["sku"] = "![b](http://evil.test/b.png)"
+    at.run()
+    assert not at.exception
+    captions = [c.value for c in at.caption if "evil" in c.value]
+    assert captions, "the drill-down caption names the SKU"
+    assert all("![b](" not in c and "](http" not in c for c in captions)
+
+
+def test_kpis_with_a_bad_date_is_one_line(capsys: pytest.CaptureFixture[str], handmade_db: Path) -> None:
+    assert cli.main(["kpis", "--db", str(handmade_db), "--from", "2026-99-99"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: --from '2026-99-99' is not a date; use YYYY-MM-DD"
+
+
+def test_streamlit_config_hides_stack_traces_and_listens_locally() -> None:
+    import tomllib
+
+    config = tomllib.loads((warehouse.PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serving(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_run_leaves_nothing_serving_after_a_signal_to_its_pid(
+    handmade_db: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        warehouse.DB_ENV_VAR: str(handmade_db),
+        settings.SETTINGS_ENV_VAR: str(tmp_path / "settings.yaml"),
+        "STREAMLIT_SERVER_HEADLESS": "true",
+    }
+    (tmp_path / "settings.yaml").write_text("")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _serving(port):
+            assert time.monotonic() < deadline, "the server did not start"
+            assert process.poll() is None, process.stderr.read()
+            time.sleep(0.3)
+        process.send_signal(sig)
+        process.wait(timeout=5)  # the PID is Streamlit itself, not a parent that leaves it behind
+        assert not _serving(port), f"still serving after {sig.name}"
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))  # the port is free again (as a server would bind it)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+    assert "listening on 127.0.0.1" in process.stderr.read()
