@@ -255,3 +255,75 @@ def test_run_leaves_nothing_serving_after_a_signal_to_its_pid(
             process.kill()
         process.wait(timeout=10)
     assert "listening on 127.0.0.1" in process.stderr.read()
+
+
+def _zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    import warnings
+    import zipfile
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name we mean to write
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+    return path
+
+
+def test_a_zip_unpacks_only_table_files(tmp_path: Path) -> None:
+    from dashboard.ingest import build
+
+    tables = [(p.name, p.read_bytes()) for p in sorted(GOOD.iterdir())]
+    archive = _zip(
+        tmp_path / "shop.zip", [*tables, ("disk-filler.bin", b"\0" * 5_000_000), ("x", b"not a table")]
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    folder = build.unpack(archive, work)
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == sorted(name for name, _ in tables)
+
+
+def test_a_zip_over_the_size_limit_or_with_a_name_twice_is_refused(tmp_path: Path, monkeypatch) -> None:
+    from dashboard.ingest import build
+
+    (tmp_path / "settings.yaml").write_text("uploads:\n  max_unpacked_gb: 0.001\n")
+    monkeypatch.setenv(settings.SETTINGS_ENV_VAR, str(tmp_path / "settings.yaml"))
+    big = _zip(tmp_path / "big.zip", [("orders.csv", b"a" * 2_000_000)])
+    (tmp_path / "w1").mkdir()
+    with pytest.raises(ingest.LoadError, match=r"unpacks to more than 0\.001 GB"):
+        build.unpack(big, tmp_path / "w1")
+    twice = _zip(tmp_path / "twice.zip", [("orders.csv", b"a"), ("orders.csv", b"b")])
+    (tmp_path / "w2").mkdir()
+    with pytest.raises(ingest.LoadError, match=r"holds 'orders\.csv' twice"):
+        build.unpack(twice, tmp_path / "w2")
+
+
+def test_a_name_that_is_both_file_and_folder_is_one_problem(tmp_path: Path) -> None:
+    from dashboard.ingest import build
+
+    archive = _zip(tmp_path / "clash.zip", [("x.csv", b"a\n1\n"), ("x.csv/y.csv", b"a\n1\n")])
+    (tmp_path / "w").mkdir()
+    with pytest.raises(ingest.LoadError, match="cannot be unpacked"):
+        build.unpack(archive, tmp_path / "w")
+
+
+def test_sweep_removes_what_killed_loads_and_abandoned_uploads_left(tmp_path: Path) -> None:
+    import tempfile
+
+    from dashboard.ingest import build
+
+    db = tmp_path / "warehouse.duckdb"
+    left = [
+        tmp_path / ".warehouse.duckdb.loading-123-abcd",
+        tmp_path / ".warehouse.rejects.csv.writing-123",
+        Path(tempfile.mkdtemp(prefix=build.UPLOAD_PREFIX)),
+    ]
+    for path in left[:2]:
+        path.write_text("x")
+    fresh = tmp_path / ".warehouse.duckdb.loading-456-ef01"
+    fresh.write_text("x")
+    old = time.time() - 2 * 3600
+    for path in left:
+        os.utime(path, (old, old))
+    build.sweep(db)
+    assert not any(path.exists() for path in left)
+    assert fresh.exists(), "a load younger than an hour may still be running"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from dashboard import access, ingest
+from dashboard.ingest import build
 from dashboard.ingest.problems import LoadError, Problem
 from dashboard.query import warehouse
 
@@ -88,7 +89,7 @@ def check(
 ) -> Pending:
     """Save the uploads and build a checked warehouse beside the live one, without swapping it in."""
     access.require(by, access.Action.LOAD)
-    folder = Path(tempfile.mkdtemp(prefix="backorder-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix=build.UPLOAD_PREFIX))
     data = folder / "files"
     data.mkdir()
     saved = save(files, data, lambda share, text: progress(0.3 * share, text))
