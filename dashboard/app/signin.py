@@ -42,7 +42,9 @@ def _refuse(who: str, reason: str) -> None:
     if st.session_state.get("signin.refused") != (who, reason):
         st.session_state["signin.refused"] = (who, reason)
         audit.record(who, "sign-in", "refused", reason)
-    st.error(f"Signed in as {who}, but {reason}. Ask an admin of Backorder Desk.", icon=":material/block:")
+    st.error(
+        f"Not let in ({text.plain(who)}): {reason}. Ask an admin of Backorder Desk.", icon=":material/block:"
+    )
     if oidc_configured() and st.user.is_logged_in:
         st.button("Sign out", on_click=st.logout)
     st.stop()
