@@ -35,11 +35,15 @@ def test_the_image_runs_as_a_non_root_user_with_data_on_a_volume() -> None:
     assert re.search(r"^USER desk$", text, re.MULTILINE)
     assert 'VOLUME ["/data"]' in text
     _, env, health = image()
-    assert all(env[name].startswith("/data/") for name in ("BACKORDER_DB", "BACKORDER_NOTES", "BACKORDER_SETTINGS"))
+    assert all(
+        env[name].startswith("/data/") for name in ("BACKORDER_DB", "BACKORDER_NOTES", "BACKORDER_SETTINGS")
+    )
     assert "/_stcore/health" in health
 
 
-def _as_container(tmp_path: Path, settings_text: str, handmade_db: Path) -> tuple[list[str], dict[str, str], str]:
+def _as_container(
+    tmp_path: Path, settings_text: str, handmade_db: Path
+) -> tuple[list[str], dict[str, str], str]:
     command, env, health = image()
     port = _free_port()
     data = tmp_path / "data"
@@ -57,7 +61,9 @@ def test_entry_command_serves_with_proxy_sign_in_and_passes_the_health_check(
 ) -> None:
     settings_text = "auth:\n  proxy:\n    header: X-Forwarded-Email\n    trusted: [127.0.0.1]\n"
     command, env, health = _as_container(tmp_path, settings_text, handmade_db)
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, cwd=warehouse.PROJECT_ROOT)
+    process = subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, text=True, cwd=warehouse.PROJECT_ROOT
+    )
     try:
         health_command = [sys.executable, *shlex.split(health)[1:]]
         deadline = time.monotonic() + 60
@@ -78,6 +84,8 @@ def test_entry_command_without_sign_in_refuses_to_listen_on_every_interface(
     tmp_path: Path, handmade_db: Path
 ) -> None:
     command, env, _ = _as_container(tmp_path, "", handmade_db)
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=warehouse.PROJECT_ROOT)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=60, cwd=warehouse.PROJECT_ROOT
+    )
     assert done.returncode != 0
     assert "no sign-in is configured: add --listen-anywhere to listen on 0.0.0.0" in done.stderr

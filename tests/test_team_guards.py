@@ -327,3 +327,56 @@ def test_sweep_removes_what_killed_loads_and_abandoned_uploads_left(tmp_path: Pa
     build.sweep(db)
     assert not any(path.exists() for path in left)
     assert fresh.exists(), "a load younger than an hour may still be running"
+
+
+def test_an_over_long_line_is_not_shown_with_the_previous_lines_text(tmp_path: Path) -> None:
+    source = tmp_path / "shop"
+    shutil.copytree(GOOD, source)
+    orders = (source / "orders.csv").read_text()
+    last = orders.strip().splitlines()[-1]
+    (source / "orders.csv").write_text(orders + "O9," + "x" * 3_000_000 + "\n")
+    with pytest.raises(ingest.LoadError) as caught:
+        ingest.load(source, tmp_path / "warehouse.duckdb")
+    [long] = [p for p in caught.value.problems if "maximum line size" in p.reason]
+    assert long.value is None or last not in long.value
+
+
+def test_a_50_mb_header_line_is_one_problem(tmp_path: Path) -> None:
+    source = tmp_path / "shop"
+    shutil.copytree(GOOD, source)
+    (source / "orders.csv").write_text("order_id," + "x" * 50_000_000 + "\nO1,1\n")
+    with pytest.raises(ingest.LoadError) as caught:
+        ingest.load(source, tmp_path / "warehouse.duckdb")
+    assert any(p.file.endswith("orders.csv") for p in caught.value.problems)
+    assert all(len(str(p)) < 1000 for p in caught.value.problems)
+
+
+def test_an_xlsx_entity_bomb_is_one_problem(tmp_path: Path) -> None:
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "suppliers"
+    book.active.append(["supplier_id", "supplier_name", "country"])
+    book.active.append(["S1", "Acme", "DE"])
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "' + f"&{chr(97 + i)};" * 10 + '">' for i in range(8)
+    )
+    source = tmp_path / "shop"
+    source.mkdir()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(source / "suppliers.xlsx", "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+                text = data.decode()
+                head, _, body = text.partition("?>")
+                data = f"{head}?><!DOCTYPE worksheet [{entities}]>{body}".replace(">Acme<", ">&i;<").encode()
+            out.writestr(item, data)
+    started = time.monotonic()
+    with pytest.raises(ingest.LoadError) as caught:
+        ingest.load(source, tmp_path / "warehouse.duckdb")
+    assert time.monotonic() - started < 30
+    assert any("suppliers.xlsx" in str(p) for p in caught.value.problems)

@@ -138,10 +138,20 @@ def delimiter_of(text: str, complete: bool = True) -> str:
     return best
 
 
+HEADER_LIMIT = 1 << 20
+"""Characters a header line may hold; a longer first line is not a table's header."""
+
+
 def header(path: Path, dialect: Dialect) -> list[str]:
     """Only the header is parsed in Python: it names columns, which never reach SQL as text."""
     opener = gzip.open if dialect.gzip else open
     with opener(path, "rb") as handle:
         text = io.TextIOWrapper(handle, encoding=dialect.encoding, errors="replace", newline="")
-        record = next(csv.reader(text, delimiter=dialect.delimiter), [])
+        head = text.read(HEADER_LIMIT + 1)
+    if len(head) > HEADER_LIMIT and not any(mark in head for mark in ("\n", "\r")):
+        raise DialectError(f"has a first line longer than {HEADER_LIMIT:,} characters: not a table's header")
+    try:
+        record = next(csv.reader(io.StringIO(head), delimiter=dialect.delimiter), [])
+    except csv.Error as exc:
+        raise DialectError(f"has a header line that cannot be read ({exc})") from exc
     return [record[0].removeprefix("\ufeff"), *record[1:]] if record else []

@@ -202,7 +202,9 @@ def reject_problem(
     words = REJECT_WORDS.get(error_type, f"malformed line: {message}")
     encoding = raw.dialect.encoding.upper() if raw.dialect else "UTF-8"
     reason = words.format(n=len(header), encoding=encoding) if error_type in REJECT_WORDS else words
-    return Problem(raw.label, line, column, shorten(text.strip("\r\n")), reason)
+    # DuckDB gives an over-long line the text of the line before it: show none rather than a wrong one.
+    value = None if error_type == "LINE SIZE OVER MAXIMUM" else shorten(text.strip("\r\n"))
+    return Problem(raw.label, line, column, value, reason)
 
 
 def shorten(text: str, limit: int = 200) -> str:
