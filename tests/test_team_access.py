@@ -181,3 +181,28 @@ def test_no_settings_means_the_one_laptop_admin(
     assert at.session_state[signin.STATE] == access.LOCAL
     assert [b for b in at.button if b.label == "Add note"]
     assert not [c for c in at.sidebar.caption if "Signed in" in c.value]
+
+
+def test_an_idle_session_past_the_time_out_must_sign_in_again(
+    team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    at = signed_in("eve@acme.test", monkeypatch)
+    assert [c for c in at.sidebar.caption if "Signed in as" in c.value]
+    at.session_state[signin.SEEN] = time.time() - 9 * 3600  # the default time-out is 8 hours
+    at.run()
+    assert not at.exception
+    assert signin.STATE not in at.session_state
+    assert not [b for b in at.button if b.label == "Add note"]
+
+
+def test_a_too_wide_date_range_is_a_one_line_error_not_a_traceback(
+    team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("dashboard/app/pages/backorders.py")
+    at.query_params["start"] = "1900-01-01"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
