@@ -206,3 +206,12 @@ def test_a_too_wide_date_range_is_a_one_line_error_not_a_traceback(
     at.query_params["start"] = "1900-01-01"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_example_settings_file_parses_to_the_defaults() -> None:
+    from dashboard.query import limits
+
+    example = warehouse.PROJECT_ROOT / "settings.example.yaml"
+    rules = access.parse(settings.section("auth", example))
+    assert rules == access.AuthSettings()
+    assert limits.parse(settings.section("queries", example)) == limits.Limits()

@@ -380,3 +380,26 @@ def test_an_xlsx_entity_bomb_is_one_problem(tmp_path: Path) -> None:
         ingest.load(source, tmp_path / "warehouse.duckdb")
     assert time.monotonic() - started < 30
     assert any("suppliers.xlsx" in str(p) for p in caught.value.problems)
+
+
+def test_memory_limit_and_row_limit_come_from_the_settings(
+    handmade_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "settings.yaml").write_text("queries:\n  memory_limit: 512MB\n  max_rows_shown: 2\n")
+    monkeypatch.setenv(settings.SETTINGS_ENV_VAR, str(tmp_path / "settings.yaml"))
+    link = tmp_path / "copy.duckdb"
+    shutil.copy(handmade_db, link)  # a fresh file: DuckDB shares one instance (and its settings) per path
+    con = warehouse.connect(link)
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] in ("512.0 MiB", "488.2 MiB")
+
+    def page() -> None:
+        import pandas as pd
+
+        from dashboard.app import cards
+
+        cards.st.dataframe(cards.capped(pd.DataFrame({"n": range(10)})))
+
+    at = AppTest.from_function(page)
+    at.run()
+    assert len(at.dataframe[0].value) == 2
+    assert "first 2 of 10 rows" in at.caption[0].value
