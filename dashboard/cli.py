@@ -147,6 +147,17 @@ def print_problems(problems: Sequence[Any], shown: int = MAX_PROBLEMS_SHOWN) -> 
         print(f"  ... and {len(problems) - shown:,} more problems", file=sys.stderr)
 
 
+def _audit_load(args: argparse.Namespace, outcome: str, detail: str) -> None:
+    """A load from the shell goes into the same audit trail as one from the Data page."""
+    import getpass
+
+    from dashboard.review import audit
+
+    mode = "append" if args.append else "replace"
+    files = [Path(args.source), *([Path(args.mapping)] if args.mapping else [])]
+    audit.record(f"cli:{getpass.getuser()}", mode, outcome, detail, audit.file_facts(files))
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from dashboard import ingest
 
@@ -165,12 +176,14 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
         ingest.commit(prepared)
     except ingest.LoadError as exc:
+        _audit_load(args, "failed", f"{exc.total:,} problems: {exc.problems[0] if exc.problems else ''}")
         print(f"load failed: {exc.total:,} problems; {path} is unchanged", file=sys.stderr)
         print_problems(exc.problems)
         if exc.rejects:
             print(f"every problem is listed in {exc.rejects}", file=sys.stderr)
         return 1
     outcome = prepared.outcome
+    _audit_load(args, "ok", f"{sum(outcome.counts.values()):,} rows, {outcome.skipped:,} bad rows left out")
     if outcome.skipped:
         print(
             f"left out {outcome.skipped:,} bad rows ({outcome.total_problems:,} problems):", file=sys.stderr

@@ -215,3 +215,12 @@ def test_the_example_settings_file_parses_to_the_defaults() -> None:
     rules = access.parse(settings.section("auth", example))
     assert rules == access.AuthSettings()
     assert limits.parse(settings.section("queries", example)) == limits.Limits()
+
+
+def test_a_load_from_the_shell_is_in_the_audit_trail(team: Path) -> None:
+    from dashboard import cli
+
+    assert cli.main(["load", str(GOOD), "--db", str(team)]) == 0
+    row = audit.recent().iloc[0]
+    assert row["who"].startswith("cli:") and row["action"] == "replace" and row["outcome"] == "ok"
+    assert "orders.csv" in row["files"]
