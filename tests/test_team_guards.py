@@ -403,3 +403,47 @@ def test_memory_limit_and_row_limit_come_from_the_settings(
     at.run()
     assert len(at.dataframe[0].value) == 2
     assert "first 2 of 10 rows" in at.caption[0].value
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_text('/etc/hostname')",
+        "select * from read_parquet('http://example.com/x.parquet')",
+    ],
+)
+def test_what_held_the_sandbox_reads_no_other_file(handmade_db: Path, sql: str) -> None:
+    con = warehouse.connect(handmade_db)
+    with pytest.raises(catalog.QueryError, match=r"probe\.sql"):
+        catalog.execute(con, sql, "probe.sql", {})
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["attach '/tmp/x.duckdb' as x", "set enable_external_access = true", "select 1; select 2"],
+)
+def test_what_held_a_query_file_is_one_select(queries: Path, sql: str) -> None:
+    (queries / "probe.sql").write_text(f"/* title: Probe */\n{sql}\n")
+    found = {q.id: q for q in catalog.discover(queries)}
+    assert found["probe"].error and "probe.sql" in found["probe"].error
+
+
+def test_what_held_a_zip_member_with_a_bad_crc_is_refused(tmp_path: Path) -> None:
+    from dashboard.ingest import build
+
+    archive = _zip(tmp_path / "shop.zip", [("orders.csv", b"order_id,customer_id\n" + b"O1,C1\n" * 100)])
+    data = bytearray(archive.read_bytes())
+    at = data.find(b"O1,C1") if b"O1,C1" in data else 40
+    data[at + 5] ^= 0xFF  # stored or deflated, a flipped byte breaks the CRC or the stream
+    archive.write_bytes(bytes(data))
+    (tmp_path / "w").mkdir()
+    with pytest.raises(ingest.LoadError, match=r"shop\.zip"):
+        build.unpack(archive, tmp_path / "w")
+
+
+def test_what_held_xsrf_protection_stays_on() -> None:
+    from streamlit import config
+
+    config.get_config_options(force_reparse=True, options_from_flags={})
+    assert config.get_option("server.enableXsrfProtection") is True
