@@ -447,3 +447,30 @@ def test_what_held_xsrf_protection_stays_on() -> None:
 
     config.get_config_options(force_reparse=True, options_from_flags={})
     assert config.get_option("server.enableXsrfProtection") is True
+
+
+def test_what_held_a_load_killed_with_sigkill_changes_nothing(handmade_db: Path, tmp_path: Path) -> None:
+    from dashboard.ingest import build
+
+    source = tmp_path / "big"
+    assert cli.main(["sample", "--out", str(source), "--lines", "60000"]) == 0
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(handmade_db, db)
+    before = db.read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "load", str(source), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".warehouse.duckdb.loading-*")):
+        assert time.monotonic() < deadline and process.poll() is None, "the load never started building"
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=10)
+    assert db.read_bytes() == before
+    left = list(tmp_path.glob(".warehouse.duckdb.loading-*"))
+    assert left
+    build.sweep(db, older_than=0)
+    assert not list(tmp_path.glob(".warehouse.duckdb.loading-*"))
