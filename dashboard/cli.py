@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard import export
 from dashboard.query import catalog, runner, warehouse
 
 MAX_PROBLEMS_SHOWN = 20
@@ -59,11 +59,59 @@ def _ensure_sample(path: Path) -> None:
     sample_warehouse.build_sample(path, progress=_Bar("sample"))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    _db(args)
+def sign_in_configured() -> str | None:
+    """Which sign-in the app will ask for: 'oidc' ([auth] in .streamlit/secrets.toml), 'proxy'
+    (auth.proxy.header in the settings file), or None."""
+    import tomllib
+
+    from dashboard import access
+
+    for secrets in (
+        warehouse.PROJECT_ROOT / ".streamlit" / "secrets.toml",
+        Path.home() / ".streamlit" / "secrets.toml",
+    ):
+        if secrets.exists():
+            with secrets.open("rb") as handle:
+                if tomllib.load(handle).get("auth"):
+                    return "oidc"
+    return "proxy" if access.load().proxy.header else None
+
+
+def run_command(args: argparse.Namespace) -> list[str]:
+    """The streamlit command line; with no sign-in it listens on 127.0.0.1 unless --listen-anywhere."""
     app = warehouse.PROJECT_ROOT / "streamlit_app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
-    return subprocess.call(command + list(args.streamlit_args))
+    mode = sign_in_configured()
+    if mode:
+        address = args.address or "0.0.0.0"
+        print(f"Sign-in: {mode}. Listening on {address}:{args.port}.", file=sys.stderr)
+    elif args.listen_anywhere:
+        address = args.address or "0.0.0.0"
+        print(
+            f"WARNING: no sign-in is configured and the server listens on {address}:{args.port}: anyone "
+            "who can reach it can load data and write notes (README: Running it for a team).",
+            file=sys.stderr,
+        )
+    else:
+        address = "127.0.0.1"
+        if args.address and args.address not in ("127.0.0.1", "localhost", "::1"):
+            raise SystemExit(f"no sign-in is configured: add --listen-anywhere to listen on {args.address}")
+        print(
+            f"No sign-in configured: listening on 127.0.0.1:{args.port} only (this computer). "
+            "See the README's 'Running it for a team' to share it.",
+            file=sys.stderr,
+        )
+    return [*command, "--server.address", address, *args.streamlit_args]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Replaces this process with Streamlit, so a signal sent to its PID reaches the server itself."""
+    _db(args)
+    command = run_command(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -106,6 +154,17 @@ def print_problems(
         print(f"showing {rows:,} of {total:,} problems{where}", file=sys.stderr)
 
 
+def _audit_load(args: argparse.Namespace, outcome: str, detail: str) -> None:
+    """A load from the shell goes into the same audit trail as one from the Data page."""
+    import getpass
+
+    from dashboard.review import audit
+
+    mode = "append" if args.append else "replace"
+    files = [Path(args.source), *([Path(args.mapping)] if args.mapping else [])]
+    audit.record(f"cli:{getpass.getuser()}", mode, outcome, detail, audit.file_facts(files))
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from dashboard import ingest
 
@@ -124,10 +183,12 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
         ingest.commit(prepared)
     except ingest.LoadError as exc:
+        _audit_load(args, "failed", f"{exc.total:,} problems: {exc.problems[0] if exc.problems else ''}")
         print(f"load failed: {exc.total:,} problems; {path} is unchanged", file=sys.stderr)
         print_problems(exc.problems, exc.total, exc.rejects)
         return 1
     outcome = prepared.outcome
+    _audit_load(args, "ok", f"{sum(outcome.counts.values()):,} rows, {outcome.skipped:,} bad rows left out")
     if outcome.skipped:
         print(
             f"left out {outcome.skipped:,} bad rows ({outcome.total_problems:,} problems):", file=sys.stderr
@@ -187,12 +248,19 @@ def kpis(con: Any, start: dt.date | None = None, end: dt.date | None = None) -> 
     return records(runner.on(con, day)(query, {"start": start, "end": end}))[0]
 
 
+def _date(text: str | None, option: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ValueError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
 def cmd_kpis(args: argparse.Namespace) -> int:
     path = _db(args)
     _ensure_sample(path)
     con = warehouse.connect(path)
-    start = dt.date.fromisoformat(args.start) if args.start else None
-    end = dt.date.fromisoformat(args.end) if args.end else None
+    start = _date(args.start, "--from")
+    end = _date(args.end, "--to")
     result = kpis(con, start, end)
     if args.format == "json":
         print(json.dumps(result, indent=2))
@@ -231,7 +299,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(records(frame), indent=2))
     else:
-        frame.to_csv(sys.stdout, index=False)
+        sys.stdout.write(export.to_csv(frame))
     return 0
 
 
@@ -334,6 +402,12 @@ def parser() -> argparse.ArgumentParser:
 
     run = command("run", cmd_run, "start the dashboard (builds the sample warehouse on first start)")
     run.add_argument("--port", type=int, default=8501)
+    run.add_argument("--address", help="interface to listen on (default: 127.0.0.1 without sign-in)")
+    run.add_argument(
+        "--listen-anywhere",
+        action="store_true",
+        help="listen on every interface even though no sign-in is configured (the app warns)",
+    )
     run.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed on to streamlit run")
 
     from dashboard.sample import DEFAULT_LINES
@@ -409,4 +483,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except (ValueError, OSError) as exc:  # bad input (a date, a file, a setting): one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from dashboard import safeyaml
+
 SETTINGS_ENV_VAR = "BACKORDER_SETTINGS"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,9 +37,11 @@ def load(file: Path | None = None) -> dict[str, Any]:
             raise SettingsError(f"{file}: no such settings file (set by {SETTINGS_ENV_VAR})")
         return {}
     try:
-        found = yaml.safe_load(file.read_text(encoding="utf-8"))
+        found = safeyaml.load(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{file}: not UTF-8 text ({exc.reason})") from exc
+    except safeyaml.YamlError as exc:
+        raise SettingsError(f"{file}: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)

@@ -12,17 +12,21 @@ from dashboard.query import warehouse
 
 PACKAGE = warehouse.PROJECT_ROOT / "dashboard"
 # layer -> the project layers it may import (itself always allowed)
+BASE = {"registry", "settings", "safeyaml", "export", "access"}  # cross-cutting, below every layer
 ALLOWED: dict[str, set[str]] = {
     "registry": set(),
-    "settings": set(),
+    "safeyaml": set(),
+    "export": set(),
+    "settings": {"safeyaml"},
+    "access": {"settings"},
     "sample": set(),
-    "query": {"registry", "settings"},
-    "ingest": {"query", "model", "registry", "settings", "sample"},  # a load runs the model's preparers
-    "model": {"query", "registry", "settings"},
-    "present": {"registry", "settings"},
-    "review": {"query", "model", "present", "registry", "settings"},
-    "app": {"query", "ingest", "model", "present", "review", "registry", "settings", "sample"},
-    "cli": {"query", "ingest", "model", "present", "review", "registry", "settings", "sample"},
+    "query": BASE,
+    "ingest": {"query", "model", "sample"} | BASE,  # a load runs the model's preparers
+    "model": {"query"} | BASE,
+    "present": BASE,
+    "review": {"query", "model", "present"} | BASE,
+    "app": {"query", "ingest", "model", "present", "review", "sample"} | BASE,
+    "cli": {"query", "ingest", "model", "present", "review", "sample"} | BASE,
     "__main__": {"cli"},
     "__init__": set(),
 }

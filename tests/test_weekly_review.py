@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import access
 from dashboard.query import runner, warehouse
 from dashboard.review import notes, weekly
 
@@ -105,16 +106,16 @@ def test_biggest_cancellations_of_the_week(run: weekly.Runner) -> None:
 
 def test_notes_survive_and_are_scoped_to_their_week(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(notes.NOTES_ENV_VAR, str(tmp_path / "notes.sqlite"))
-    added = notes.add(dt.date(2026, 1, 14), "  Port strike; expect late containers  ")
+    added = notes.add(dt.date(2026, 1, 14), "  Port strike; expect late containers  ", access.LOCAL)
     assert added.week_start == dt.date(2026, 1, 12) and added.text == "Port strike; expect late containers"
     assert [n.text for n in notes.between(W03.start, W03.end)] == [added.text]
     assert notes.between(W03.previous.start, W03.previous.end) == []
     marks = notes.as_annotations(notes.between(W03.start, W03.end))
     assert marks.iloc[0]["label"] == "Note: Port strike; expect late containers"
-    notes.delete(added.id)
+    notes.delete(added.id, access.LOCAL)
     assert notes.between(W03.start, W03.end) == []
     with pytest.raises(ValueError, match="needs some text"):
-        notes.add(W03.start, "   ")
+        notes.add(W03.start, "   ", access.LOCAL)
 
 
 def test_home_page_shows_the_default_week_and_its_changes(

@@ -8,10 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard import export
 from dashboard.app import cache
 from dashboard.app.filters import Filters
 from dashboard.present import charts
-from dashboard.query import catalog
+from dashboard.query import catalog, limits
 from dashboard.review import weekly
 
 
@@ -79,10 +80,21 @@ def chart_annotations(
     return annotations(column.min(), column.max(), filters)
 
 
+def capped(frame: pd.DataFrame, query: catalog.Query | None = None) -> pd.DataFrame:
+    """At most `queries.max_rows_shown` rows go to a browser; the CLI has the rest."""
+    limit = limits.load().max_rows_shown
+    if len(frame) <= limit:
+        return frame
+    command = f"`python -m dashboard query {query.id}`" if query else "the command line"
+    st.caption(f"Showing the first {limit:,} of {len(frame):,} rows; {command} gives them all.")
+    return frame.head(limit)
+
+
 def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
+    """Text cells that a spreadsheet would run as formulas are neutralised (dashboard/export.py)."""
     st.download_button(
         label,
-        frame.to_csv(index=False),
+        export.to_csv(frame.head(limits.load().max_rows_shown)),
         file_name=file_name,
         mime="text/csv",
         key=key,
@@ -105,8 +117,9 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
-        st.dataframe(frame, width="stretch", hide_index=True)
-        csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
+        shown = capped(frame, query)
+        st.dataframe(shown, width="stretch", hide_index=True)
+        csv_download(shown, f"{query.id}.csv", f"{prefix}{query.id}.download")
     with tabs["SQL"]:
         st.caption(query.file)
         st.code(query.text, language="sql")

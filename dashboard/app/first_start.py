@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.app import cache
-from dashboard.ingest import sample_warehouse
+from dashboard.ingest import lifecycle, sample_warehouse
 from dashboard.query import warehouse
 
 _building = threading.Lock()
@@ -36,10 +36,18 @@ def _outdated(path: Path) -> list[str]:
     return cache.missing_objects() if path.exists() else []
 
 
+@st.cache_resource(ttl=3600, show_spinner=False)
+def _swept(path: str) -> bool:
+    """Once when the server starts and then hourly: what killed loads and abandoned uploads left."""
+    lifecycle.sweep(Path(path))
+    return True
+
+
 def ensure_warehouse() -> None:
     """Build the sample on first start, and rebuild a sample that an older version built without a
     table or view the queries now read; a user's own outdated warehouse is theirs to reload."""
     path = warehouse.default_path()
+    _swept(str(path))
     missing = _outdated(path)
     if path.exists() and not missing:
         return

@@ -18,14 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dashboard.ingest import checks, mapping
+from dashboard.ingest import checks, formats, mapping
 from dashboard.ingest.build import Build, Options, Outcome
 from dashboard.ingest.inputs import find_inputs
 from dashboard.ingest.problems import LoadError, Problem, Rejects, Report
 from dashboard.query import warehouse
 
-STALE_SECONDS = 24 * 3600
-ZIP_LIMIT = 20 * 1024**3
+STALE_SECONDS = 3600
+"""Pending warehouses, half-written rejects and upload folders older than this are swept."""
+ZIP_LIMIT_GB = 20
+"""Uncompressed gigabytes a zip may unpack to (settings: uploads.max_unpacked_gb); past it the
+archive is refused, not unpacked."""
+UPLOAD_PREFIX = "backorder-upload-"
 """Uncompressed bytes a zip may unpack to; past it the archive is refused, not unpacked."""
 
 
@@ -113,10 +117,27 @@ def remove(temp: Path) -> None:
     shutil.rmtree(temp.with_name(temp.name + ".tmp"), ignore_errors=True)
 
 
-def sweep(db_path: Path) -> None:
-    """Builds a crashed process or an abandoned upload left behind, once they are a day old."""
-    cutoff = time.time() - STALE_SECONDS
-    for path in db_path.parent.glob(f".{db_path.name}.loading-*"):
+def zip_limit() -> int:
+    """Bytes a zip may unpack to, from the `uploads:` settings section."""
+    from dashboard import settings
+
+    gigabytes = settings.section("uploads").get("max_unpacked_gb", ZIP_LIMIT_GB)
+    if isinstance(gigabytes, bool) or not isinstance(gigabytes, int | float) or gigabytes <= 0:
+        raise settings.SettingsError("uploads.max_unpacked_gb must be a positive number")
+    return int(gigabytes * 1024**3)
+
+
+def sweep(db_path: Path, older_than: float = STALE_SECONDS) -> None:
+    """What a crashed process (kill -9) or an abandoned upload left behind, once an hour old:
+    pending warehouses, half-written rejects files and upload folders. Run at every load and when
+    the app starts."""
+    cutoff = time.time() - older_than
+    left = [
+        *db_path.parent.glob(f".{db_path.name}.loading-*"),
+        *db_path.parent.glob(".*.csv.writing-*"),
+        *Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"),
+    ]
+    for path in left:
         try:
             if path.stat().st_mtime < cutoff:
                 if path.is_dir():
@@ -136,8 +157,15 @@ def unpack(source: Path, work: Path) -> Path:
     try:
         with zipfile.ZipFile(source) as archive:
             members = [m for m in archive.infolist() if wanted(m)]
-            if sum(m.file_size for m in members) > ZIP_LIMIT:
-                raise LoadError([Problem(source.name, None, None, None, "unpacks to more than 20 GB")])
+            names = [m.filename for m in members]
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                reason = f"holds '{twice[0]}' twice; which one is meant? Remove one and zip again"
+                raise LoadError([Problem(source.name, None, None, None, reason)])
+            limit = zip_limit()
+            if sum(m.file_size for m in members) > limit:
+                reason = f"unpacks to more than {limit / 1024**3:.3g} GB (settings: uploads.max_unpacked_gb)"
+                raise LoadError([Problem(source.name, None, None, None, reason)])
             for member in members:
                 out = target.joinpath(*Path(member.filename).parts)
                 out.parent.mkdir(parents=True, exist_ok=True)
@@ -145,13 +173,19 @@ def unpack(source: Path, work: Path) -> Path:
                     shutil.copyfileobj(data, handle, 1 << 20)
     except zipfile.BadZipFile as exc:
         raise LoadError([Problem(source.name, None, None, None, f"is not a readable zip ({exc})")]) from exc
+    except OSError as exc:  # e.g. both `x.csv` and `x.csv/y.csv`: a name is a file and a folder
+        reason = f"cannot be unpacked: {exc.strerror or exc} ({Path(exc.filename or '').name})"
+        raise LoadError([Problem(source.name, None, None, None, reason)]) from exc
     entries = [p for p in target.iterdir()]
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else target
 
 
 def wanted(member: zipfile.ZipInfo) -> bool:
-    """Files only, never outside the folder, without macOS resource forks."""
+    """Table files only (nothing else is ever read, so nothing else is unpacked), never outside the
+    folder, without macOS resource forks."""
     parts = Path(member.filename).parts
     if member.is_dir() or not parts or member.filename.startswith(("/", "\\")) or ".." in parts:
+        return False
+    if formats.format_of(parts[-1]) is None:
         return False
     return parts[0] != "__MACOSX" and not parts[-1].startswith("._")

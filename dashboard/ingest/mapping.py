@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from dashboard import safeyaml
 from dashboard.ingest import sqlexpr
 from dashboard.ingest.dates import EARLIEST_YEAR, ISO_DATE, iso_sql
 from dashboard.ingest.problems import LoadError, Problem
@@ -52,8 +53,10 @@ class Node(dict):
     lines: dict[str, int]
 
 
-class _Loader(yaml.BaseLoader):
+class _Loader(safeyaml.GuardedComposer, yaml.BaseLoader):
     """Every scalar stays text: `N/A`, `-99`, `Yes` and `01` mean what the export wrote."""
+
+    check_duplicates = False  # _mapping reports them with the key's line
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
@@ -154,6 +157,12 @@ def read(path: Path) -> Mapping:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
     except OSError as exc:
         raise LoadError([Problem(path.name, None, None, None, f"cannot be read: {exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        reason = f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        raise LoadError([Problem(path.name, None, None, None, reason)]) from exc
+    except (safeyaml.YamlError, RecursionError) as exc:
+        reason = f"cannot be used: {exc or 'nested too deep'}"
+        raise LoadError([Problem(path.name, None, None, None, reason)]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from dashboard import export
+
 REJECTS_HEADER = ("file", "row", "column", "value", "reason")
 
 
@@ -75,11 +77,11 @@ class Rejects:
         if self._writer:
             self._writer.writerow(
                 {
-                    "file": problem.file,
+                    "file": export.cell(problem.file),
                     "row": "" if problem.row is None else problem.row,
-                    "column": problem.column or "",
-                    "value": "" if problem.value is None else problem.value,
-                    "reason": problem.reason,
+                    "column": export.cell(problem.column or ""),
+                    "value": "" if problem.value is None else export.cell(problem.value),
+                    "reason": export.cell(problem.reason),
                 }
             )
 

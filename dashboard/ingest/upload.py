@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from dashboard import ingest
+from dashboard import access, ingest
+from dashboard.ingest import lifecycle
 from dashboard.ingest.problems import LoadError, Problem
 from dashboard.query import warehouse
 
@@ -84,9 +85,11 @@ def check(
     mapping: Path | BinaryIO | None,
     options: ingest.Options,
     progress: Callable[[float, str], None],
+    by: access.Identity,
 ) -> Pending:
     """Save the uploads and build a checked warehouse beside the live one, without swapping it in."""
-    folder = Path(tempfile.mkdtemp(prefix="backorder-upload-"))
+    access.require(by, access.Action.LOAD)
+    folder = Path(tempfile.mkdtemp(prefix=lifecycle.UPLOAD_PREFIX))
     data = folder / "files"
     data.mkdir()
     saved = save(files, data, lambda share, text: progress(0.3 * share, text))
@@ -122,8 +125,9 @@ class Steps:
         self.progress(self.share, message.capitalize())
 
 
-def confirm(pending: Pending) -> None:
+def confirm(pending: Pending, by: access.Identity) -> None:
     """Swap the checked warehouse in; the app notices the new file on its next run."""
+    access.require(by, access.Action.LOAD)
     if pending.prepared is None:
         raise ValueError("there is nothing checked to load")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,8 @@ import duckdb
 import pandas as pd
 import yaml
 
-from dashboard import registry
-from dashboard.query import warehouse
+from dashboard import registry, safeyaml
+from dashboard.query import limits, warehouse
 
 HEADER_KEYS = ("title", "description", "params", "chart")
 PARAM_KEYS = ("type", "default", "optional", "from", "options", "label", "help")
@@ -158,10 +159,15 @@ def _place(path: Path, root: Path) -> tuple[str, str | None]:
 
 def parse(path: Path, root: Path | None = None) -> Query:
     """Parse one file; problems raise QueryError naming the file and line."""
-    text = path.read_text()
     file, page = _place(path, root or warehouse.QUERIES_DIR)
     try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{file}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from exc
+    try:
         header, _ = warehouse.split_header(text)
+    except safeyaml.YamlError as exc:
+        raise QueryError(f"{file}: header refused: {exc}") from exc
     except (yaml.YAMLError, ValueError) as exc:
         raise QueryError(f"{file}: header is not valid YAML: {exc}") from exc
     for key in header:
@@ -216,6 +222,10 @@ def discover(root: Path | None = None) -> list[Query]:
             query = parse(path, root)
         except QueryError as exc:
             query = _broken(path, root, str(exc))
+        except (OSError, RecursionError, ValueError) as exc:  # one bad file must not take down the rest
+            query = _broken(
+                path, root, f"{_place(path, root)[0]}: cannot be used: {type(exc).__name__}: {exc}"
+            )
         if query.id in seen:
             query = _broken(
                 path, root, f"{query.file}: the id '{query.id}' is also used by {seen[query.id].name}"
@@ -308,13 +318,32 @@ def run(con: duckdb.DuckDBPyConnection, query: Query, params: Mapping[str, Any])
     return execute(con, query.text, query.file, params)
 
 
-def execute(con: duckdb.DuckDBPyConnection, text: str, file: str, params: Mapping[str, Any]) -> pd.DataFrame:
+def execute(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    file: str,
+    params: Mapping[str, Any],
+    time_limit: float | None = None,
+) -> pd.DataFrame:
+    """Run on a cursor of its own, interrupted after the time limit (the `queries:` setting), so one
+    runaway query stops with a message naming its file while other sessions go on."""
+    seconds = time_limit if time_limit is not None else limits.load().time_limit_seconds
     cursor = con.cursor()
+    timer = threading.Timer(seconds, cursor.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
         return cursor.execute(text, dict(params)).df()
+    except duckdb.InterruptException as exc:
+        raise QueryError(
+            f"{file}: stopped after the {seconds:g} s time limit (settings: queries.time_limit_seconds)"
+        ) from exc
     except duckdb.Error as exc:
+        if timer.finished.is_set() and not timer.is_alive():
+            raise QueryError(f"{file}: stopped after the {seconds:g} s time limit") from exc
         raise QueryError(f"{file}: {exc}") from exc
     finally:
+        timer.cancel()
         cursor.close()
 
 

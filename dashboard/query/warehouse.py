@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from dashboard import safeyaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = PROJECT_ROOT / "queries"
@@ -58,7 +59,7 @@ def split_header(text: str) -> tuple[dict, str]:
     match = HEADER.match(text)
     if not match:
         return {}, text
-    header = yaml.safe_load(match.group(1)) or {}
+    header = safeyaml.load(match.group(1)) or {}
     if not isinstance(header, dict):
         raise ValueError("the leading /* ... */ block must be a YAML mapping")
     return header, text[match.end() :]
@@ -197,4 +198,8 @@ def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(f"no warehouse at {path}")
     # Given at connect time: DuckDB shares one instance per file within a process, and a second
     # connection could not change settings the first one already locked.
-    return duckdb.connect(str(path), read_only=True, config=SANDBOX)
+    from dashboard.query import limits
+
+    return duckdb.connect(
+        str(path), read_only=True, config={**SANDBOX, "memory_limit": limits.load().memory_limit}
+    )

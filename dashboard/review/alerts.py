@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from dashboard import safeyaml
 from dashboard.query import warehouse
 from dashboard.review import weekly
 
@@ -84,8 +85,8 @@ def _number(value: Any, where: str, key: str) -> float | None:
 
 def parse(text: str, file: str) -> list[Rule]:
     try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
+        document = safeyaml.load(text) or {}
+    except (yaml.YAMLError, safeyaml.YamlError) as exc:
         raise RulesError(f"{file}: not valid YAML: {exc}") from exc
     items = document.get("rules") if isinstance(document, dict) else None
     if not isinstance(items, list):

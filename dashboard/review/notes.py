@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import access
 from dashboard.query import warehouse
 
 NOTES_ENV_VAR = "BACKORDER_NOTES"
@@ -27,6 +28,7 @@ class Note:
     week_start: dt.date
     text: str
     added_at: dt.datetime
+    author: str = ""
 
 
 def path() -> Path:
@@ -39,9 +41,12 @@ def _open() -> sqlite3.Connection:
     target.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(target, timeout=10)
     con.execute(
-        "create table if not exists notes ("
-        " id integer primary key, week_start text not null, text text not null, added_at text not null)"
+        "create table if not exists notes (id integer primary key, week_start text not null,"
+        " text text not null, added_at text not null, author text not null default '')"
     )
+    columns = {row[1] for row in con.execute("pragma table_info(notes)")}
+    if "author" not in columns:  # a notes file from before sign-in existed
+        con.execute("alter table notes add column author text not null default ''")
     return con
 
 
@@ -50,7 +55,9 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def add(week: dt.date, text: str) -> Note:
+def add(week: dt.date, text: str, by: access.Identity) -> Note:
+    """Refused unless `by` may write notes: the check lives here, not only in the page."""
+    access.require(by, access.Action.NOTE)
     text = text.strip()
     if not text:
         raise ValueError("a note needs some text")
@@ -60,13 +67,14 @@ def add(week: dt.date, text: str) -> Note:
     added = dt.datetime.now().replace(microsecond=0)
     with closing(_open()) as con, con:
         cursor = con.execute(
-            "insert into notes (week_start, text, added_at) values (?, ?, ?)",
-            (monday.isoformat(), text, added.isoformat()),
+            "insert into notes (week_start, text, added_at, author) values (?, ?, ?, ?)",
+            (monday.isoformat(), text, added.isoformat(), by.name),
         )
-        return Note(int(cursor.lastrowid), monday, text, added)
+        return Note(int(cursor.lastrowid), monday, text, added, by.name)
 
 
-def delete(note_id: int) -> None:
+def delete(note_id: int, by: access.Identity) -> None:
+    access.require(by, access.Action.NOTE)
     with closing(_open()) as con, con:
         con.execute("delete from notes where id = ?", (note_id,))
 
@@ -77,11 +85,13 @@ def between(start: dt.date, end: dt.date) -> list[Note]:
         return []
     with closing(_open()) as con:
         rows = con.execute(
-            "select id, week_start, text, added_at from notes"
+            "select id, week_start, text, added_at, author from notes"
             " where week_start <= ? and week_start >= ? order by week_start, id",
             (end.isoformat(), week_start(start).isoformat()),
         ).fetchall()
-    return [Note(i, dt.date.fromisoformat(w), t, dt.datetime.fromisoformat(a)) for i, w, t, a in rows]
+    return [
+        Note(i, dt.date.fromisoformat(w), t, dt.datetime.fromisoformat(a), who) for i, w, t, a, who in rows
+    ]
 
 
 def as_annotations(found: list[Note]) -> pd.DataFrame:

@@ -118,6 +118,12 @@ def svg(chart: Any, width: int = 470) -> str:
     return vl_convert.vegalite_to_svg(chart.properties(width=width).to_json())
 
 
+def _note(note: notes.Note) -> str:
+    """A note with who wrote it, so a meeting knows whom to ask."""
+    by = f' <span class="muted">({html.escape(note.author)})</span>' if note.author else ""
+    return f"<li>{html.escape(note.text)}{by}</li>"
+
+
 def build(
     run: weekly.Runner,
     week: weekly.Week,
@@ -187,7 +193,7 @@ def build(
     parts.append(table(expedite.iloc[:, :8] if not expedite.empty else expedite, "No backordered SKU."))
     parts.append("<h2>Notes</h2>")
     if written:
-        parts.append("<ul>" + "".join(f"<li>{html.escape(n.text)}</li>" for n in written) + "</ul>")
+        parts.append("<ul>" + "".join(_note(n) for n in written) + "</ul>")
     else:
         parts.append('<p class="muted">No notes for this week.</p>')
     if not marks.empty:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.present import charts
+from dashboard.present import charts, text
 from dashboard.query import catalog
 
 PAGE = "backorders"
@@ -370,7 +370,8 @@ def drill_down(query: catalog.Query, active: filters.Filters, labels: pd.DataFra
         if frame is not None:
             open_now = int((frame["status_at_end"] == "open").sum())
             st.caption(
-                f"**{sku}**: {open_now} backordered lines open at the end of {active.end:%d %b %Y}, "
+                f"**{text.plain(sku)}**: {open_now} backordered lines open at the end of "
+                f"{active.end:%d %b %Y}, "
                 f"{len(frame) - open_now} closed in the period. The link in the address bar reproduces "
                 "this view with its filters."
             )

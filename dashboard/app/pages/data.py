@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import ingest
-from dashboard.app import cards, filters, page
+from dashboard import access, ingest
+from dashboard.app import actions, cards, filters, page, signin
 from dashboard.ingest import formats, upload
 from dashboard.ingest.problems import Problem
 from dashboard.query import catalog
+from dashboard.review import audit
 
 NO_MAPPING = "No mapping: files are named after the tables (orders.csv, ...)"
 OWN_MAPPING = "Upload a mapping file (.yaml)"
@@ -55,10 +56,10 @@ def rejects_download(pending: upload.Pending) -> None:
 def confirm() -> None:
     """A new warehouse means new dates and choices: the sidebar starts again from its as-of date."""
     pending: upload.Pending = st.session_state.pop(PENDING)
-    try:
-        upload.confirm(pending)
-    except ingest.LoadError as exc:
-        st.session_state[DONE] = ("error", str(exc.problems[0]))
+    mode = "append" if st.session_state.get("upload.mode") == APPEND else "replace"
+    failed = actions.load(pending, signin.identity(), mode)
+    if failed:
+        st.session_state[DONE] = ("error", failed)
         return
     counts = pending.prepared.outcome.counts if pending.prepared else {}
     st.session_state[DONE] = ("success", f"Loaded {sum(counts.values()):,} rows. The app now shows them.")
@@ -143,6 +144,7 @@ def uploader() -> None:
                 mapping,
                 ingest.Options(append=mode == APPEND, skip_bad_rows=skip),
                 lambda share, text: bar.progress(min(share, 1.0), text=text),
+                signin.identity(),
             )
             bar.progress(1.0, text="Done")
             status.update(
@@ -178,4 +180,10 @@ if tables is not None and not tables.empty:
             "load them below, or with `python -m dashboard load DIR` (see the README).",
             icon=":material/dataset:",
         )
-uploader()
+who = signin.identity()
+if who.may(access.Action.LOAD):
+    uploader()
+if who.may(access.Action.AUDIT) and who.via != "local":
+    st.header("Audit trail")
+    st.caption("Every load, note and refused sign-in, newest first; nobody can edit or delete it.")
+    st.dataframe(audit.recent(), width="stretch", hide_index=True, key="audit.table")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dashboard.app import cache, cards, filters, page
+from dashboard import access, export
+from dashboard.app import actions, cache, cards, filters, page, signin
+from dashboard.present import text
 from dashboard.review import alerts, notes, report, weekly
 
 active = filters.current()
@@ -97,7 +99,7 @@ else:
         st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
     with st.expander("Weekly figures (table and CSV)"):
         st.dataframe(history, width="stretch", hide_index=True)
-        st.download_button("Download CSV", history.to_csv(index=False), f"kpis-{week.label}.csv", "text/csv")
+        st.download_button("Download CSV", export.to_csv(history), f"kpis-{week.label}.csv", "text/csv")
 
     st.subheader("What changed")
     moved = weekly.movers(run, week, scope)
@@ -213,16 +215,20 @@ else:
         )
 
 st.subheader("Notes for this week")
+who = signin.identity()
+writer = who.may(access.Action.NOTE)
 for note in notes.between(week.start, week.end):
-    text, remove = st.columns([6, 1])
-    text.markdown(f"{note.text}  \n:gray[added {note.added_at:%d %b %H:%M}]")
-    if remove.button("Delete", key=f"note.delete.{note.id}"):
-        notes.delete(note.id)
+    shown, remove = st.columns([6, 1])
+    by = f" by {text.plain(note.author)}" if note.author else ""
+    shown.markdown(f"{text.plain(note.text)}  \n:gray[added {note.added_at:%d %b %H:%M}{by}]")
+    if writer and remove.button("Delete", key=f"note.delete.{note.id}"):
+        actions.delete_note(note, who)
         st.rerun()
-with st.form("note.add", clear_on_submit=True, border=False):
-    written = st.text_area(
-        "Add a note (shown on every time chart and in the report)", max_chars=notes.MAX_LENGTH
-    )
-    if st.form_submit_button("Add note") and written.strip():
-        notes.add(week.start, written)
-        st.rerun()
+if writer:
+    with st.form("note.add", clear_on_submit=True, border=False):
+        written = st.text_area(
+            "Add a note (shown on every time chart and in the report)", max_chars=notes.MAX_LENGTH
+        )
+        if st.form_submit_button("Add note") and written.strip():
+            actions.add_note(week.start, written, who)
+            st.rerun()

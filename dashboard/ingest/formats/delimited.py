@@ -143,12 +143,22 @@ def delimiter_of(text: str, complete: bool = True) -> str:
     return best
 
 
+HEADER_LIMIT = 1 << 20
+"""Characters a header line may hold; a longer first line is not a table's header."""
+
+
 def header(path: Path, dialect: Dialect) -> list[str]:
     """Only the header is parsed in Python: it names columns, which never reach SQL as text."""
     opener = gzip.open if dialect.gzip else open
     with opener(path, "rb") as handle:
         text = io.TextIOWrapper(handle, encoding=dialect.encoding, errors="replace", newline="")
-        record = next(csv.reader(text, delimiter=dialect.delimiter), [])
+        head = text.read(HEADER_LIMIT + 1)
+    if len(head) > HEADER_LIMIT and not any(mark in head for mark in ("\n", "\r")):
+        raise DialectError(f"has a first line longer than {HEADER_LIMIT:,} characters: not a table's header")
+    try:
+        record = next(csv.reader(io.StringIO(head), delimiter=dialect.delimiter), [])
+    except csv.Error as exc:
+        raise DialectError(f"has a header line that cannot be read ({exc})") from exc
     return [record[0].removeprefix("\ufeff"), *record[1:]] if record else []
 
 
@@ -256,7 +266,9 @@ def reject_problem(
     words = REJECT_WORDS.get(error_type, f"malformed line: {message}")
     encoding = raw.dialect.encoding.upper() if raw.dialect else "UTF-8"
     reason = words.format(n=len(names), encoding=encoding) if error_type in REJECT_WORDS else words
-    return Problem(raw.label, line, column, shorten(text.strip("\r\n")), reason)
+    # DuckDB gives an over-long line the text of the line before it: show none rather than a wrong one.
+    value = None if error_type == "LINE SIZE OVER MAXIMUM" else shorten(text.strip("\r\n"))
+    return Problem(raw.label, line, column, value, reason)
 
 
 def shorten(text: str, limit: int = 200) -> str:

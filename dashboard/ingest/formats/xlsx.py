@@ -118,6 +118,9 @@ def to_csv(path: Path, sheet: str, out: Path) -> list[str]:
             for number, texts in itertools.chain(head[at + 1 :], rows):
                 writer.writerow([number - 2, *(texts + [""] * len(header))[: len(header)]])
         return header
+    except Exception as exc:  # an XML entity bomb, a damaged sheet: openpyxl raises many types
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise WorkbookError(f"sheet '{sheet}' cannot be read ({type(exc).__name__}: {first})") from exc
     finally:
         book.close()
 
