@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import cli, ingest
-from dashboard.query import warehouse
+from dashboard.query import runner, warehouse
 from dashboard.review import weekly
 
 FILES = {
@@ -47,7 +47,7 @@ def test_the_customer_on_time_measure_needs_no_backorder_flag(no_flag: Path) -> 
 
 
 def test_the_home_page_tiles_carry_the_customer_on_time_rate(no_flag: Path) -> None:
-    run = weekly.run_on(warehouse.connect(no_flag))
+    run = runner.on(warehouse.connect(no_flag))
     week = weekly.Week.parse("2024-W10")  # Mon 04 Mar to Sun 10 Mar: lines promised 05, 05 and 06 Mar
     tiles = {t.tile.key: t for t in weekly.tiles(run, week)}
     assert tiles["customer_on_time_rate"].tile.label == "Customer on-time rate"
@@ -55,7 +55,7 @@ def test_the_home_page_tiles_carry_the_customer_on_time_rate(no_flag: Path) -> N
 
 
 def test_the_weekly_trend_carries_the_same_customer_on_time_rate(no_flag: Path) -> None:
-    run = weekly.run_on(warehouse.connect(no_flag))
+    run = runner.on(warehouse.connect(no_flag))
     week = weekly.Week.parse("2024-W10")
     history = weekly.trend(run, week)
     rates = dict(zip(history["week_start"].dt.date, history["customer_on_time_rate"], strict=True))

@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from dashboard import cli, settings
-from dashboard.query import catalog, warehouse
+from dashboard.query import catalog, runner, warehouse
 from dashboard.review import alerts, notes, weekly
 from dashboard.review import report as report_module
 from dashboard.review.delivery import config, dispatch, failures, send, sentlog
@@ -196,7 +196,7 @@ def report(db: Path, tmp_path: Path, *flags: str) -> int:
 def built(handmade_db: Path) -> report_module.Report:
     """The hand-made shop's 2026-W03 review, built once: most tests here are about sending it."""
     con = warehouse.connect(handmade_db)
-    return report_module.build(weekly.run_on(con), W03, catalog.as_of(con))
+    return report_module.build(runner.on(con), W03, catalog.as_of(con))
 
 
 def send_report(built: report_module.Report, tmp_path: Path, *flags: str) -> int:
@@ -477,7 +477,7 @@ def test_ssl_and_plain_smtp_carry_the_alerts(
     handmade_db: Path, tmp_path: Path, cert: tuple[Path, Path], write_settings: Any, capsys: Any
 ) -> None:
     rules = alerts.parse("rules:\n  - {name: Rate, metric: backorder_rate_lines, above: 0.5}\n", "rules.yaml")
-    breaches = alerts.check(weekly.run_on(warehouse.connect(handmade_db)), W03, rules, {})
+    breaches = alerts.check(runner.on(warehouse.connect(handmade_db)), W03, rules, {})
     for security, server_options in (
         ("ssl", {"ssl_context": _server_tls(cert), "auth_require_tls": False}),
         ("none", {"auth_require_tls": False}),

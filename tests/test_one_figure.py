@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from dashboard.query import warehouse
+from dashboard.query import runner, warehouse
 from dashboard.review import weekly
 
 W03 = weekly.Week.parse("2026-W03")
 
 
 def test_backlog_movers_names_a_sku_by_its_product(handmade_db: Path) -> None:
-    run = weekly.run_on(warehouse.connect(handmade_db))
+    run = runner.on(warehouse.connect(handmade_db))
     frame = run("backlog_movers", weekly.week_values(W03))
     products = {"A": "Hammer", "B": "Robot", "C": "Screws"}
     skus = frame[frame["dimension"] == "sku"]
@@ -36,7 +36,7 @@ def test_per_supplier_alerts_follow_the_sidebars_supplier(handmade_db: Path, tmp
         "rules:\n  - {name: Any open backorder, metric: open_backorder_lines, above: 0, per: supplier}\n"
     )
     rules = alerts.load(tmp_path / "alerts.yaml")
-    run = weekly.run_on(warehouse.connect(handmade_db))
+    run = runner.on(warehouse.connect(handmade_db))
     groups = {"supplier": ["S1", "S2"]}
     everyone = alerts.check(run, W03, rules, groups)
     assert sorted(b.group for b in everyone) == ["S1", "S2"]

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cli, ingest
-from dashboard.query import catalog, warehouse
+from dashboard.query import catalog, runner, warehouse
 from dashboard.review import report, weekly
 from tests.test_partial_data import SALES_ONLY
 from tests.test_strict_dates import po_folder
@@ -58,7 +58,7 @@ def test_po_figures_are_null_not_zero_without_purchase_orders(orders_only: Path)
 
 def test_the_report_shows_no_zero_backlog_for_a_pos_only_shop(pos_only: Path) -> None:
     con = warehouse.connect(pos_only)
-    run = weekly.run_on(con)
+    run = runner.on(con)
     week = weekly.Week.holding(catalog.as_of(con))
     html = report.build(run, week, catalog.as_of(con)).html
     assert "Open backorder value" in html

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import access, ingest, settings
 from dashboard.app import signin
 from dashboard.ingest import upload
-from dashboard.query import warehouse
+from dashboard.query import runner, warehouse
 from dashboard.review import audit, notes, report, weekly
 
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
@@ -147,7 +147,7 @@ def test_editor_notes_carry_their_author_into_the_report(team: Path, monkeypatch
     from dashboard.query import catalog
 
     con = warehouse.connect()
-    built = report.build(weekly.run_on(con), week, catalog.as_of(con))
+    built = report.build(runner.on(con), week, catalog.as_of(con))
     assert "(Eve)" in built.html
     assert "<script>alert" not in built.html
 
