@@ -142,3 +142,25 @@ def test_the_supplier_disruption_shows_while_it_lasts(sample) -> None:
     assert during[disrupted].mean() >= 1.8 * before[disrupted].median()
     others = during.drop(columns=disrupted)
     assert (during[disrupted] > others.max(axis=1)).all()
+
+
+def test_weekly_tile_top_five_report_and_alert(sample: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    from dashboard.review import alerts, report, weekly
+
+    runner = weekly.run_on(sample)
+    week = weekly.Week.parse("2026-W46")
+    listed = run(sample, "projected_stockouts_4w", end=week.end)
+    assert len(listed) > 0 and (pd.to_datetime(listed["projected_on"]) == pd.Timestamp(week.end)).all()
+    assert weekly.kpis(runner, week)["projected_stockout_skus"] == len(listed)
+    top = weekly.projected_stockouts(runner, week)
+    assert top["sku"].tolist() == listed["sku"].head(5).tolist()
+    tile = {item.tile.key: item for item in weekly.tiles(runner, week)}["projected_stockout_skus"]
+    before = run(sample, "projected_stockouts_4w", end=week.previous.end)
+    assert tile.value == len(listed) and tile.previous == len(before)
+    html = report.build(runner, week, catalog.as_of(sample)).html
+    assert weekly.PROJECTED_STOCKOUTS.label in html and f'<td class="">{top["sku"][0]}</td>' in html
+    rules = tmp_path / "alerts.yaml"
+    threshold = len(listed) - 1
+    rules.write_text(f"rules:\n  - {{name: Outlook, metric: projected_stockout_skus, above: {threshold}}}\n")
+    breaches = alerts.check(runner, week, alerts.load(rules), {})
+    assert [(b.rule.name, b.value) for b in breaches] == [("Outlook", float(len(listed)))]

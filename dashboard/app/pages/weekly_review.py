@@ -165,6 +165,20 @@ with expedite:
             query_params={"category": row.category},
         )
 
+st.markdown(f"**{weekly.PROJECTED_STOCKOUTS.label}** (projected at the end of the week, soonest first)")
+projected = weekly.projected_stockouts(run, week, scope)
+if projected is None or projected.empty:
+    st.info("No SKU is projected to go on backorder." if projected is not None else "No projection.")
+else:
+    for row in projected.itertuples():
+        st.page_link(
+            "dashboard/app/pages/outlook.py",
+            label=f"{row.sku} {row.product_name}: short from {row.stockout_date:%a %d %b}, "
+            f"{row.units_short:,} units ({row.value_short:,.0f})",
+            icon=":material/query_stats:",
+            query_params={"supplier": row.supplier_id},
+        )
+
 st.markdown("**Customers to notify** (delay notices due, as of today)")
 notices = weekly.customers_to_notify(run, scope)
 if notices.empty:
