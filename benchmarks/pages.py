@@ -11,6 +11,7 @@ model (dashboard/model/risk.py) when that module exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import sys
@@ -126,10 +127,18 @@ def _cancellation_risk(run: Runner) -> None:
     run.load.model_s = time.perf_counter() - started
 
 
+def _outlook(run: Runner) -> None:
+    """Its folder (the projection, list, backlog, supplier and backtest queries read the tables the
+    load prepared), and the 8 weeks of the Backorders page's backlog its chart continues."""
+    _folder("outlook")(run)
+    run("backlog_trend", {"start": run.as_of - dt.timedelta(weeks=8), "grain": "day"})
+
+
 # Pages that run more than their folder's query files; every other page runs just those.
 OWN_WORK: dict[str, Callable[[Runner], None]] = {
     "weekly_review": _weekly_review,
     "cancellation_risk": _cancellation_risk,
+    "outlook": _outlook,
 }
 WORK: dict[str, Callable[[Runner], None]] = {
     page.name: OWN_WORK.get(page.name) or _folder(page.queries) for page in registry.PAGES
