@@ -159,6 +159,8 @@ def test_weekly_tile_top_five_report_and_alert(sample: duckdb.DuckDBPyConnection
     assert tile.value == len(listed) and tile.previous == len(before)
     html = report.build(runner, week, catalog.as_of(sample)).html
     assert weekly.PROJECTED_STOCKOUTS.label in html and f'<td class="">{top["sku"][0]}</td>' in html
+    long_ago = weekly.Week.holding(catalog.as_of(sample) - dt.timedelta(weeks=30))
+    assert weekly.kpis(runner, long_ago)["projected_stockout_skus"] is None  # not 0: nothing was projected
     rules = tmp_path / "alerts.yaml"
     threshold = len(listed) - 1
     rules.write_text(f"rules:\n  - {{name: Outlook, metric: projected_stockout_skus, above: {threshold}}}\n")

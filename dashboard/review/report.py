@@ -190,7 +190,7 @@ def build(
     parts.append(
         table(projected, "None projected.", ("value_short",))
         if projected is not None
-        else '<p class="muted">No projection in this warehouse.</p>'
+        else '<p class="muted">No projection was made for this week.</p>'
     )
     parts.append("<h2>Notes</h2>")
     if written:

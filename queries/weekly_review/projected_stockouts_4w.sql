@@ -6,7 +6,8 @@ description: >
   1 to 26 weeks before it), from only what was known then: the SKUs whose
   projected available stock goes below zero within 4 weeks, with the first such
   day, the largest shortfall in units and x unit price (the rule of
-  outlook/projected_stockouts.sql). Soonest first, then by value.
+  outlook/projected_stockouts.sql). Soonest first, then by value. A To date
+  before the earliest prepared day is an error (no projection), not an empty list.
 params:
   end: {type: date, default: as_of}
   category: {type: choice, from: products.category, optional: true}
@@ -15,7 +16,15 @@ params:
 with
 
 cutoff as (
-    select max_by(weeks_back, cutoff) as weeks_back,
+    -- a week before the earliest prepared day has no projection: an error, not an empty list
+    select
+        case
+            when count(*) = 0 then error(
+                'no Outlook projection was made on or before ' || $end::varchar
+                || ': the earliest is 26 weeks before the as-of date'
+            )
+            else max_by(weeks_back, cutoff)
+        end as weeks_back,
     from outlook_cutoffs
     where cutoff <= $end
 ),

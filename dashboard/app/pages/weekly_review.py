@@ -168,7 +168,7 @@ with expedite:
 st.markdown(f"**{weekly.PROJECTED_STOCKOUTS.label}** (projected at the end of the week, soonest first)")
 projected = weekly.projected_stockouts(run, week, scope)
 if projected is None or projected.empty:
-    st.info("No SKU is projected to go on backorder." if projected is not None else "No projection.")
+    st.info("No projection for this week." if projected is None else "No SKU is projected to go short.")
 else:
     for row in projected.itertuples():
         st.page_link(
