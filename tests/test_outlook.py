@@ -86,6 +86,8 @@ def test_runs_out_day_by_day(shop) -> None:
     assert row["expected_receipt"] == pd.Timestamp(2026, 3, 10) and row["days_earlier"] == 7
     assert bool(row["covers_shortfall"])  # 10 units against the 7 short the day before
     assert row["order_qty"] == 17 + 3  # the shortfall, plus safety stock 3
+    weeks = [row[f"short_week_{week}"] for week in range(1, 9)]
+    assert weeks[:4] == [6, 3, 10, 17] and all(pd.isna(w) for w in weeks[4:])  # days 7, 14, 21, 28
 
 
 def test_one_week_ahead_and_the_backlog(shop) -> None:

@@ -11,7 +11,9 @@ description: >
   whether its quantity covers the shortfall of the day before it is expected.
   None when no open PO line is expected after the stock-out. order_qty = the
   units that keep projected stock at or above the SKU's safety stock (0 when it
-  has none) every day of the horizon, were they here today. Soonest first.
+  has none) every day of the horizon, were they here today. short_week_1..8:
+  the units short at the end of each week ahead (empty beyond the horizon).
+  Soonest first.
 params:
   horizon: {type: int, default: 4, label: Weeks ahead, help: 1 to 8 weeks after the as-of date}
   category: {type: choice, from: products.category, optional: true}
@@ -44,6 +46,15 @@ short as (
         any_value(backlog_units) as backlog_units,
         any_value(start_available) as start_available,
         sum(demand) as forecast_units,
+        -- stock at the end of each week ahead (empty beyond the horizon)
+        any_value(available) filter (where day_no = 7) as end_week_1,
+        any_value(available) filter (where day_no = 14) as end_week_2,
+        any_value(available) filter (where day_no = 21) as end_week_3,
+        any_value(available) filter (where day_no = 28) as end_week_4,
+        any_value(available) filter (where day_no = 35) as end_week_5,
+        any_value(available) filter (where day_no = 42) as end_week_6,
+        any_value(available) filter (where day_no = 49) as end_week_7,
+        any_value(available) filter (where day_no = 56) as end_week_8,
     from projection
     group by sku
     having min(available) < 0
@@ -90,6 +101,14 @@ select
     (e.arrival - s.stockout_date)::integer as days_earlier,
     (e.qty >= ceil(coalesce(b.shortfall, 0)))::boolean as covers_shortfall,
     ceil(s.worst_shortfall + coalesce(p.safety_stock, 0))::bigint as order_qty,
+    if(s.end_week_1 is null, null, ceil(greatest(-s.end_week_1, 0)))::bigint as short_week_1,
+    if(s.end_week_2 is null, null, ceil(greatest(-s.end_week_2, 0)))::bigint as short_week_2,
+    if(s.end_week_3 is null, null, ceil(greatest(-s.end_week_3, 0)))::bigint as short_week_3,
+    if(s.end_week_4 is null, null, ceil(greatest(-s.end_week_4, 0)))::bigint as short_week_4,
+    if(s.end_week_5 is null, null, ceil(greatest(-s.end_week_5, 0)))::bigint as short_week_5,
+    if(s.end_week_6 is null, null, ceil(greatest(-s.end_week_6, 0)))::bigint as short_week_6,
+    if(s.end_week_7 is null, null, ceil(greatest(-s.end_week_7, 0)))::bigint as short_week_7,
+    if(s.end_week_8 is null, null, ceil(greatest(-s.end_week_8, 0)))::bigint as short_week_8,
 from short as s
 inner join products_in_scope as p using (sku)
 left join expedite as e using (sku)

@@ -78,6 +78,10 @@ with st.container(border=True):
                 "days_earlier": number("%d", "days earlier", "How much earlier it must arrive"),
                 "covers_shortfall": st.column_config.CheckboxColumn("covers it"),
                 "order_qty": number("%d", "order qty", "Units that cover the horizon above safety stock"),
+                **{
+                    f"short_week_{week}": number("%d", f"short wk {week}", f"Short at the end of week {week}")
+                    for week in range(1, 9)
+                },
             },
             column_order=[
                 "sku",
@@ -93,6 +97,7 @@ with st.container(border=True):
                 "days_earlier",
                 "covers_shortfall",
                 "order_qty",
+                *(f"short_week_{week}" for week in range(1, horizon + 1)),
                 "available_now",
                 "backlog_units",
                 "forecast_units",
