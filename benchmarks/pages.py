@@ -12,6 +12,7 @@ cancellation-risk page also read the risk model's outputs that the load stored
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -143,11 +144,19 @@ def _demand_signal(run: Runner) -> None:
     _timed_scores(run).rerank_restock(run("restock_priority", {}), run.as_of, {})
 
 
+def _outlook(run: Runner) -> None:
+    """Its folder (the projection, list, backlog, supplier and backtest queries read the tables the
+    load prepared), and the 8 weeks of the Backorders page's backlog its chart continues."""
+    _folder("outlook")(run)
+    run("backlog_trend", {"start": run.as_of - dt.timedelta(weeks=8), "grain": "day"})
+
+
 # Pages that run more than their folder's query files; every other page runs just those.
 OWN_WORK: dict[str, Callable[[Runner], None]] = {
     "weekly_review": _weekly_review,
     "demand_signal": _demand_signal,
     "cancellation_risk": _cancellation_risk,
+    "outlook": _outlook,
 }
 WORK: dict[str, Callable[[Runner], None]] = {
     page.name: OWN_WORK.get(page.name) or _folder(page.queries) for page in registry.PAGES

@@ -118,6 +118,22 @@ PAGES: tuple[Page, ...] = (
         ),
     ),
     Page(
+        name="outlook",
+        title="Outlook",
+        icon=":material/query_stats:",
+        url_path="outlook",
+        section="Analysis",
+        queries="outlook",
+        needs=("orders", "order_lines", "inventory_snapshots"),
+        question=(
+            "which SKUs will go on backorder in the next 1 to 8 weeks and what to do about it (the PO "
+            "line to expedite and by how many days, or the quantity to order; CSV for buyers), the "
+            "backlog ahead as a continuation of the Backorders chart with its uncertainty band, the "
+            "stock-outs waiting on each supplier's late or soon-due lines, and a backtest (precision, "
+            "recall, ROC AUC, MASE) of how often the projection was right"
+        ),
+    ),
+    Page(
         name="query_library",
         title="Query library",
         icon=":material/database_search:",

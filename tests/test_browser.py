@@ -40,6 +40,7 @@ MIN_CHARTS = {
     "suppliers": 3,
     "demand_signal": 5,
     "cancellation_risk": 3,
+    "outlook": 4,
     "query_library": 0,
     "data": 0,
 }

@@ -34,6 +34,7 @@ def test_urls_stay_as_they_are() -> None:
         "suppliers",
         "demand_signal",
         "cancellation_risk",
+        "outlook",
         "query_library",
         "data",
     ]

@@ -605,3 +605,74 @@ def calibration(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
         )
     )
     return alt.layer(diagonal, points).properties(height=height)
+
+
+def backlog_outlook(
+    history: pd.DataFrame,
+    projected: pd.DataFrame,
+    measure: str,
+    title: str,
+    y_format: str = ",.0f",
+    height: int = 320,
+) -> alt.LayerChart:
+    """The Backorders page's backlog over time (`open_<measure>` per `day`) continued by the
+    projected backlog as a dashed line in its uncertainty band (`<measure>_low` .. `<measure>_high`)."""
+    y = f"open_{measure}"
+    _too_many(history)
+    _too_many(projected)
+    past = history.assign(day=pd.to_datetime(history["day"]))
+    ahead = projected.assign(day=pd.to_datetime(projected["day"]))
+    if not past.empty and not ahead.empty:  # join the two lines at the last measured day
+        last = past.iloc[[-1]]
+        ahead = pd.concat(
+            [last.assign(**{f"{measure}_low": last[y], f"{measure}_high": last[y]}), ahead], ignore_index=True
+        )
+    x = alt.X("day:T", title=None)
+    axis = alt.Axis(format=y_format)
+    measured = alt.Chart(past).encode(
+        x=x,
+        y=alt.Y(f"{y}:Q", title=title, axis=axis),
+        tooltip=[alt.Tooltip("day:T", title="end of"), alt.Tooltip(f"{y}:Q", title="open", format=y_format)],
+    )
+    expected = alt.Chart(ahead).encode(x=x)
+    return alt.layer(
+        measured.mark_area(opacity=0.25, color="#4c78a8"),
+        measured.mark_line(color="#4c78a8"),
+        expected.mark_area(opacity=0.2, color="#f58518").encode(
+            y=alt.Y(f"{measure}_low:Q", title=title, axis=axis), y2=f"{measure}_high:Q"
+        ),
+        expected.mark_line(color="#f58518", strokeDash=[6, 4]).encode(
+            y=alt.Y(f"{y}:Q", title=title, axis=axis),
+            tooltip=[
+                alt.Tooltip("day:T", title="end of"),
+                alt.Tooltip(f"{y}:Q", title="projected", format=y_format),
+                alt.Tooltip(f"{measure}_low:Q", title="10th percentile", format=y_format),
+                alt.Tooltip(f"{measure}_high:Q", title="90th percentile", format=y_format),
+            ],
+        ),
+    ).properties(height=height)
+
+
+def stock_projection(frame: pd.DataFrame, height: int = 280) -> alt.LayerChart:
+    """One SKU's projected available stock per day in its 80% band, PO receipts as bars and the
+    zero line below which the shortfall is a backlog."""
+    _too_many(frame)
+    data = frame.assign(day=pd.to_datetime(frame["day"]))
+    base = alt.Chart(data).encode(x=alt.X("day:T", title=None))
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#d62728", strokeDash=[4, 3]).encode(y="y:Q")
+    return alt.layer(
+        base.mark_area(opacity=0.2, color="#4c78a8").encode(
+            y=alt.Y("available_low:Q", title="Projected available units"), y2="available_high:Q"
+        ),
+        base.mark_bar(color="#54a24b", opacity=0.6).encode(y="receipts:Q", tooltip=["day:T", "receipts:Q"]),
+        base.mark_line(color="#4c78a8", point=True).encode(
+            y="available:Q",
+            tooltip=[
+                alt.Tooltip("day:T"),
+                alt.Tooltip("available:Q", format=",.1f"),
+                alt.Tooltip("demand:Q", title="forecast demand", format=",.2f"),
+                alt.Tooltip("receipts:Q"),
+            ],
+        ),
+        zero,
+    ).properties(height=height)

@@ -21,7 +21,7 @@ GROUP_SOURCES = {
     "channel": "orders.channel",
 }
 PER = tuple(GROUP_SOURCES)
-KINDS = {tile.key: tile.kind for tile in (*weekly.TILES, weekly.REVENUE_AT_RISK)}
+KINDS = {tile.key: tile.kind for tile in (*weekly.TILES, weekly.PROJECTED_STOCKOUTS, weekly.REVENUE_AT_RISK)}
 METRICS = (
     "backorder_rate_lines",
     "unit_fill_rate",
@@ -38,6 +38,7 @@ METRICS = (
     "backorders_closed",
     "po_lines_received",
     "revenue_at_risk",
+    "projected_stockout_skus",
 )
 
 

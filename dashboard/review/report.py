@@ -191,6 +191,13 @@ def build(
     parts.append("<h3>SKUs to expedite or reorder</h3>")
     expedite = weekly.skus_to_expedite(run, week, scope, scores=scores)
     parts.append(table(expedite.iloc[:, :8] if not expedite.empty else expedite, "No backordered SKU."))
+    parts.append(f"<h3>{html.escape(weekly.PROJECTED_STOCKOUTS.label)}: the first five</h3>")
+    projected = weekly.projected_stockouts(run, week, scope)
+    parts.append(
+        table(projected, "None projected.", ("value_short",))
+        if projected is not None
+        else '<p class="muted">No projection was made for this week.</p>'
+    )
     parts.append("<h2>Notes</h2>")
     if written:
         parts.append("<ul>" + "".join(_note(n) for n in written) + "</ul>")

@@ -89,6 +89,15 @@ REVENUE_AT_RISK = Tile(
     "prepared (the last 26)",
 )
 
+PROJECTED_STOCKOUTS = Tile(
+    "projected_stockout_skus",
+    "SKUs projected to go on backorder in the next 4 weeks",
+    "count",
+    False,
+    "Projected available stock below zero within 4 weeks of the week's end (Outlook page), from what "
+    "was known then",
+)
+
 
 @dataclass(frozen=True)
 class RiskScores:
@@ -182,6 +191,8 @@ def kpis(
     """The week's kpis.sql figures, plus revenue_at_risk when the risk model is given."""
     frame = run("kpis", week_values(week, scope))
     figures = {key: _plain(value) for key, value in frame.iloc[0].items()}
+    projected = projected_stockouts(run, week, scope, top=None)
+    figures[PROJECTED_STOCKOUTS.key] = None if projected is None else len(projected)
     if scores is not None:
         figures[REVENUE_AT_RISK.key] = scores.revenue_at_risk(week.end, dict(scope or {}))
     return figures
@@ -267,7 +278,7 @@ def tiles(
     before = kpis(run, week.previous, scope, scores)
     history = trend(run, week, scope)
     values = []
-    for tile in (*TILES, *([REVENUE_AT_RISK] if scores is not None else [])):
+    for tile in (*TILES, PROJECTED_STOCKOUTS, *([REVENUE_AT_RISK] if scores is not None else [])):
         if held is not None and needs(tile.needs, held):
             continue
         delta = change(now[tile.key], before[tile.key])
@@ -395,3 +406,16 @@ def skus_to_expedite(
 def customers_to_notify(run: Runner, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The delay notices due at the as-of date (Cancellation risk page), latest promise first missed."""
     return _optional(run, "delay_notices", dict(scope or {}))
+
+
+def projected_stockouts(
+    run: Runner, week: Week, scope: Mapping[str, Any] | None = None, top: int | None = 5
+) -> pd.DataFrame | None:
+    """The SKUs the Outlook projection made at the week's end expects on backorder within 4 weeks,
+    soonest first (all of them when top is None); None when the warehouse has no projection."""
+    values = {**(scope or {}), "end": week.end}
+    try:
+        frame = run("projected_stockouts_4w", values)
+    except catalog.QueryError:
+        return None
+    return frame if top is None else frame.head(top).reset_index(drop=True)

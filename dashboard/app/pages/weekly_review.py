@@ -197,6 +197,23 @@ with expedite:
             )
 
 if orders_missing:
+    st.caption(f"Projected stock-outs: {orders_missing}")
+else:
+    st.markdown(f"**{weekly.PROJECTED_STOCKOUTS.label}** (projected at the end of the week, soonest first)")
+    projected = weekly.projected_stockouts(run, week, scope)
+    if projected is None or projected.empty:
+        st.info("No projection for this week." if projected is None else "No SKU is projected to go short.")
+    else:
+        for row in projected.itertuples():
+            st.page_link(
+                "dashboard/app/pages/outlook.py",
+                label=f"{row.sku} {row.product_name}: short from {row.stockout_date:%a %d %b}, "
+                f"{row.units_short:,} units ({row.value_short:,.0f})",
+                icon=":material/query_stats:",
+                query_params={"supplier": row.supplier_id},
+            )
+
+if orders_missing:
     st.caption(f"Customers to notify: {orders_missing}")
 else:
     st.markdown("**Customers to notify** (delay notices due, as of today)")
