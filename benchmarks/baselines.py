@@ -131,6 +131,7 @@ def _score_suppliers(po: pd.DataFrame, backorders: pd.DataFrame) -> pd.DataFrame
         avg_delay_days=("delay_days", "mean"),
         p90_delay_days=("delay_days", lambda d: d.quantile(0.9)),
         median_lead_time_days=("lead_time_days_actual", "median"),
+        lead_time_lines=("lead_time_days_actual", "count"),
         lead_sd=("lead_time_days_actual", "std"),
         lead_mean=("lead_time_days_actual", "mean"),
         planned_lead_time_days=("lead_time_days", "median"),
@@ -149,7 +150,7 @@ def _score_suppliers(po: pd.DataFrame, backorders: pd.DataFrame) -> pd.DataFrame
     names = pd.concat([po[["supplier_id", "supplier_name"]], backorders[["supplier_id", "supplier_name"]]])
     names = names.drop_duplicates("supplier_id").set_index("supplier_id")["supplier_name"]
     scored = pd.DataFrame(index=names.index).join([stats, open_po, waiting])
-    counts = ["po_lines_received", "open_po_lines", "open_po_lines_past_promise"]
+    counts = ["po_lines_received", "lead_time_lines", "open_po_lines", "open_po_lines_past_promise"]
     counts += ["open_backorder_lines", "open_backorder_units", "open_backorder_value"]
     scored[counts] = scored[counts].fillna(0)
     scored["supplier_name"] = names
@@ -174,10 +175,16 @@ def supplier_scorecard(frames: Frames, params: Params) -> pd.DataFrame:
     total = _score_suppliers(po.assign(**everyone), backorders.assign(**everyone))
     total = total.reindex([TOTAL]).reset_index(names="supplier_id")
     total["supplier_name"] = TOTAL
-    each = each.sort_values(["open_backorder_value", "supplier_id"], ascending=[False, True])
+    each["no_lines"] = each[["po_lines_received", "open_po_lines", "open_backorder_lines"]].sum(axis=1) == 0
+    each = each.sort_values(
+        ["no_lines", "open_backorder_value", "open_po_lines_past_promise", "avg_delay_days", "supplier_id"],
+        ascending=[True, False, False, False, True],
+        na_position="last",
+    )
     rows = pd.concat([each, total], ignore_index=True)
     order = ["supplier_id", "supplier_name", "po_lines_received", "on_time_rate", "avg_delay_days"]
-    order += ["p90_delay_days", "median_lead_time_days", "lead_time_cv", "planned_lead_time_days"]
+    order += ["p90_delay_days", "median_lead_time_days", "lead_time_lines", "lead_time_cv"]
+    order += ["planned_lead_time_days"]
     order += ["open_po_lines", "open_po_lines_past_promise", "open_backorder_lines"]
     order += ["open_backorder_units", "open_backorder_value"]
     return rows[order]
