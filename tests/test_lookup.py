@@ -134,7 +134,7 @@ def test_a_null_marker_filling_a_text_column_is_named_in_the_summary(tmp_path: P
     )
     prepared = ingest.prepare(folder, tmp_path / "w.duckdb", ingest.Options(mapping=folder / "mapping.yaml"))
     ingest.discard(prepared)
-    assert prepared.outcome.notes == (
+    assert tuple(n for n in prepared.outcome.notes if "cancellation-risk model" not in n) == (
         "orders.channel: 2 of 3 rows hold 'NULL', which looks like a null marker: list it under missing:"
         " in a mapping to read it as empty",
     )

@@ -147,9 +147,10 @@ def test_the_supplier_disruption_shows_while_it_lasts(sample) -> None:
 
 
 def test_weekly_tile_top_five_report_and_alert(sample: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    from dashboard.query import runner as query_runner
     from dashboard.review import alerts, report, weekly
 
-    runner = weekly.run_on(sample)
+    runner = query_runner.on(sample)
     week = weekly.Week.parse("2026-W46")
     listed = run(sample, "projected_stockouts_4w", end=week.end)
     assert len(listed) > 0 and (pd.to_datetime(listed["projected_on"]) == pd.Timestamp(week.end)).all()

@@ -43,7 +43,7 @@ def run(db: Path, name: str, **values: Any) -> pd.DataFrame:
 def test_the_loader_says_how_many_po_lines_lack_an_order_date(loaded: tuple[Path, ingest.Outcome]) -> None:
     _db, outcome = loaded
     assert outcome.counts["purchase_orders"] == 3
-    assert outcome.notes == (
+    assert tuple(n for n in outcome.notes if "cancellation-risk model" not in n) == (
         "purchase_orders: 2 of 3 lines have no ordered_at; they count in on-time rate, delay and ETAs,"
         " not in lead times",
     )

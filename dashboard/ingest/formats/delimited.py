@@ -156,7 +156,7 @@ def header(path: Path, dialect: Dialect) -> list[str]:
     if len(head) > HEADER_LIMIT and not any(mark in head for mark in ("\n", "\r")):
         raise DialectError(f"has a first line longer than {HEADER_LIMIT:,} characters: not a table's header")
     try:
-        record = next(csv.reader(io.StringIO(head), delimiter=dialect.delimiter), [])
+        record = next(csv.reader(io.StringIO(head, newline=""), delimiter=dialect.delimiter), [])
     except csv.Error as exc:
         raise DialectError(f"has a header line that cannot be read ({exc})") from exc
     return [record[0].removeprefix("\ufeff"), *record[1:]] if record else []
