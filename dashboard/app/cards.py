@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.app import cache
 from dashboard.app.filters import Filters
-from dashboard.present import charts
+from dashboard.present import charts, formats
 from dashboard.query import catalog
 from dashboard.review import weekly
 
@@ -47,6 +47,88 @@ def widgets(query: catalog.Query, prefix: str = "") -> dict[str, Any]:
         else:
             values[param.name] = st.text_input(label, value=default or "", key=key, help=param.help)
     return values
+
+
+NUMBER_FORMATS = {
+    "integer": "%,.0f",
+    "decimal": "%,.2f",
+    "percent": "percent",
+    "days": "%,.1f",
+}
+DATE_FORMAT = "D MMM YYYY"
+DATETIME_FORMAT = "D MMM YYYY, HH:mm"
+CSV_NOTE = "The CSV keeps the raw column names and values, for analysts."
+
+
+def column(name: str, series: pd.Series | None, columns: Mapping[str, catalog.Column]) -> Any:
+    """One column's Streamlit config from the query header (or, undeclared, from its type)."""
+    fmt = formats.kind(name, series, columns)
+    heading = formats.label(name, columns)
+    tip = (columns.get(name) or catalog.Column()).help
+    if fmt == "money":
+        return st.column_config.NumberColumn(heading, help=tip, format=f"{formats.currency()}%,.0f")
+    if fmt == "days" and series is not None and pd.api.types.is_integer_dtype(series):
+        return st.column_config.NumberColumn(heading, help=tip, format="%,.0f")
+    if fmt in NUMBER_FORMATS:
+        return st.column_config.NumberColumn(heading, help=tip, format=NUMBER_FORMATS[fmt])
+    if fmt == "date":
+        return st.column_config.DateColumn(heading, help=tip, format=DATE_FORMAT)
+    if fmt == "datetime":
+        return st.column_config.DatetimeColumn(heading, help=tip, format=DATETIME_FORMAT)
+    if fmt == "bool":
+        return st.column_config.CheckboxColumn(heading, help=tip)
+    return st.column_config.TextColumn(heading, help=tip)
+
+
+def table_config(
+    query: catalog.Query | None, frame: pd.DataFrame, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Labels and formats for every column of a table: the query's `columns:` header, then what a
+    page sets for its own layout (width, progress bars) on top."""
+    declared = query.columns if query else {}
+    config = {name: column(name, frame[name], declared) for name in frame.columns}
+    for name, extra in (overrides or {}).items():
+        config[name] = _merge(config.get(name), extra)
+    return config
+
+
+def _merge(base: Any, extra: Any) -> Any:
+    """A page's setting on top of the header's: what the page leaves unset (None) is kept, so a
+    page that only sets a width still gets the label and format; a string is just a label."""
+    if isinstance(extra, str) and isinstance(base, dict):
+        return {**base, "label": extra}
+    if not (isinstance(base, dict) and isinstance(extra, dict)):
+        return extra
+    merged = {**base, **{k: v for k, v in extra.items() if v is not None and k != "type_config"}}
+    mine, theirs = base.get("type_config") or {}, extra.get("type_config") or {}
+    if theirs.get("type") == mine.get("type"):
+        theirs = {**mine, **{k: v for k, v in theirs.items() if v is not None}}
+    merged["type_config"] = theirs or mine
+    return merged
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with missing values show empty cells, not 'None'."""
+    text = [name for name in frame.columns if frame[name].dtype == object]
+    if not text or not frame[text].isna().any().any():
+        return frame
+    return frame.assign(**{name: frame[name].astype("string") for name in text})
+
+
+def dataframe(
+    frame: pd.DataFrame,
+    query: catalog.Query | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> None:
+    """A table with business labels and formats; every page's tables go through here."""
+    st.dataframe(
+        readable(frame),
+        width="stretch",
+        hide_index=True,
+        column_config=table_config(query, frame, overrides),
+        **options,
+    )
 
 
 def error(query: catalog.Query, message: str) -> None:
@@ -87,6 +169,7 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Do
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        help=CSV_NOTE,
     )
 
 
@@ -104,7 +187,7 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
-        st.dataframe(frame, width="stretch", hide_index=True)
+        dataframe(frame, query)
         csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
     with tabs["SQL"]:
         st.caption(query.file)
@@ -134,10 +217,10 @@ def show_built(
             st.altair_chart(chart, width="stretch")
     with tabs["Table"]:
         st.dataframe(
-            frame if styled is None else styled,
+            readable(frame) if styled is None else styled,
             width="stretch",
             hide_index=True,
-            column_config=dict(column_config) if column_config else None,
+            column_config=table_config(query, frame, column_config),
             column_order=column_order,
         )
         csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.present import charts
+from dashboard.present import charts, palette
 from dashboard.query import catalog
 
 PAGE = "backorders"
@@ -41,7 +41,7 @@ STYLE_LIMIT = 20_000  # cells above which a table loses its colours: a Styler re
 
 HIDDEN = ("flag_order", "bucket_order")  # sort keys, not something to read
 WIDE = ("evidence", "also", "product_name")
-STATUS = {"open": "#f58518", "shipped": "#54a24b", "canceled": "#d62728"}
+STATUS = {name: palette.STATUS[name] for name in ("open", "shipped", "canceled")}
 
 
 def whole(value: Any) -> str:
@@ -58,7 +58,10 @@ def styled(frame: pd.DataFrame, column: str, colours: dict[str, str]) -> Any:
     if frame.empty or frame.size > STYLE_LIMIT:
         return None
     return frame.style.map(
-        lambda value: f"background-color: {colours[value]}33" if value in colours else "", subset=[column]
+        lambda value: (
+            f"background-color: {colours[value]}55; color: {palette.INK}" if value in colours else ""
+        ),
+        subset=[column],
     )
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
-from dashboard.present import charts
+from dashboard.present import charts, palette
 from dashboard.query import catalog
 
 PAGE = "demand_signal"
@@ -64,11 +64,9 @@ with st.container(border=True):
     st.caption(f"Last 4 weeks to **{active.end:%a %d %b %Y}** against the 12 weeks before them.")
     surging = cards.load(surging_q, active)
     if surging is not None:
-        colours = {"surging, outrunning supply": "#fbd5d5", "surging": "#fde8cf"}
+        colours = {"surging, outrunning supply": palette.highlight(0), "surging": palette.highlight(2)}
         styled = (
-            surging.style.apply(
-                lambda row: [f"background-color: {colours.get(row['status'], '')}"] * len(row), axis=1
-            ).format(
+            surging.style.apply(lambda row: [colours.get(row["status"], "")] * len(row), axis=1).format(
                 {
                     "recent_weekly_mean": "{:.1f}",
                     "baseline_weekly_mean": "{:.1f}",
@@ -144,7 +142,7 @@ with st.container(border=True):
         short = reorder["days_of_supply"].fillna(0) < reorder["lead_time_days"].fillna(0)
         styled = (
             reorder.style.apply(
-                lambda column: ["background-color: #fbd5d5" if flag else "" for flag in short], axis=0
+                lambda column: [palette.highlight(0) if flag else "" for flag in short], axis=0
             ).format(
                 {
                     "unit_price": "{:,.2f}",

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cards, filters, page
-from dashboard.present import charts
+from dashboard.present import charts, palette
 from dashboard.query import catalog
 
 SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
@@ -20,7 +20,6 @@ SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
     "supplier_watchlist",
 )
 ALL = "All suppliers"
-SHADES = ("#f4a3a3", "#f8c6c6", "#fce3e3")
 # Scorecard columns shaded for their worst suppliers: True when a higher value is worse.
 WORST = {
     "on_time_rate": False,
@@ -55,8 +54,8 @@ def shade_worst(frame: pd.DataFrame) -> pd.DataFrame:
             values = values[values > 0]
         ranks = values.rank(method="min", ascending=not higher_is_worse)
         for index, rank in ranks.items():
-            if rank <= len(SHADES):
-                css.loc[index, column] = f"background-color: {SHADES[int(rank) - 1]}"
+            if rank <= len(palette.HIGHLIGHTS):
+                css.loc[index, column] = palette.highlight(int(rank) - 1)
     return css
 
 
@@ -287,8 +286,8 @@ def lead_times(query: catalog.Query, frame: pd.DataFrame) -> None:
 def flag_overdue(frame: pd.DataFrame) -> pd.DataFrame:
     css = pd.DataFrame("", index=frame.index, columns=frame.columns)
     late = frame["days_past_promise"] > 0
-    css.loc[late, "days_past_promise"] = f"background-color: {SHADES[0]}"
-    css.loc[late & (frame["waiting_lines"] > 0), "waiting_lines"] = f"background-color: {SHADES[1]}"
+    css.loc[late, "days_past_promise"] = palette.highlight(0)
+    css.loc[late & (frame["waiting_lines"] > 0), "waiting_lines"] = palette.highlight(1)
     return css
 
 
