@@ -21,9 +21,12 @@ GREY = "#999999"
 
 CATEGORICAL = (BLUE, ORANGE, SKY, VERMILLION, GREEN, PURPLE, YELLOW, GREY)
 
-GOOD, BAD, NEUTRAL = GREEN, VERMILLION, GREY
+# Blue against vermillion/orange: the pair colour-blind readers tell apart best.
+GOOD, BAD, NEUTRAL = BLUE, VERMILLION, GREY
 # Darker cuts of good and bad for text on white paper (the report), still the same hues.
-GOOD_TEXT, BAD_TEXT, NEUTRAL_TEXT = "#00785A", "#B34700", "#6E7781"
+GOOD_TEXT, BAD_TEXT, NEUTRAL_TEXT = "#005A8C", "#B34700", "#6E7781"
+# The same pair among the named colours Streamlit's metric deltas accept.
+STREAMLIT_GOOD, STREAMLIT_BAD, STREAMLIT_NEUTRAL = "blue", "orange", "gray"
 # Chart text and annotation marks: readable on both Streamlit themes.
 MUTED = "#8C8C8C"
 # Table highlights: pale backgrounds with dark ink set explicitly, so the dark theme's white text

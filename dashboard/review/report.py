@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import vl_convert
 
-from dashboard.review import alerts, notes, weekly
+from dashboard.review import alerts, notes, targets, weekly
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = (
@@ -125,8 +125,11 @@ def build(
     scope: Mapping[str, Any] | None = None,
     breaches: list[alerts.Breach] | None = None,
     scores: weekly.RiskScores | None = None,
+    goals: Mapping[str, targets.Target] | None = None,
 ) -> Report:
-    items = weekly.tiles(run, week, scope, scores)
+    """The report of one week; `goals` are the KPI targets (the settings file's when not given)."""
+    goals = targets.load(weekly.METRICS) if goals is None else goals
+    items = weekly.tiles(run, week, scope, scores, goals)
     history = weekly.trend(run, week, scope)
     marks = weekly.annotations(run, history["week_start"].min(), week.end, scope)
     moved = weekly.movers(run, week, scope)

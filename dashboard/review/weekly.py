@@ -33,6 +33,11 @@ class Tile:
     kind: str  # rate, count, money or days: how to print it
     higher_is_better: bool
     help: str
+    short: str = ""  # the tile's heading where `label` does not fit a fifth of the page
+
+    @property
+    def heading(self) -> str:
+        return self.short or self.label
 
 
 TILES: tuple[Tile, ...] = (
@@ -46,18 +51,45 @@ TILES: tuple[Tile, ...] = (
     Tile(
         "unit_fill_rate", "Unit fill rate", "rate", True, "1 - backordered units / units ordered in the week"
     ),
-    Tile("open_backorder_lines", "Open backorder lines", "count", False, "Open at the end of the week"),
-    Tile("open_backorder_units", "Open backordered units", "count", False, "Open at the end of the week"),
     Tile(
-        "open_backorder_value", "Open backorder value", "money", False, "Backordered units x unit price, open"
+        "open_backorder_lines",
+        "Open backorder lines",
+        "count",
+        False,
+        "Open at the end of the week",
+        "Open lines",
     ),
-    Tile("avg_backorder_age_days", "Average backorder age", "days", False, "Days since ordered, open lines"),
+    Tile(
+        "open_backorder_units",
+        "Open backordered units",
+        "count",
+        False,
+        "Open at the end of the week",
+        "Open units",
+    ),
+    Tile(
+        "open_backorder_value",
+        "Open backorder value",
+        "money",
+        False,
+        "Backordered units x unit price, open",
+        "Open value",
+    ),
+    Tile(
+        "avg_backorder_age_days",
+        "Average backorder age",
+        "days",
+        False,
+        "Days since ordered, open lines",
+        "Backorder age",
+    ),
     Tile(
         "backorder_cancellation_rate",
         "Backorder cancellation rate",
         "rate",
         False,
         "Canceled / closed backordered lines, closed in the week",
+        "Cancellation rate",
     ),
     Tile(
         "supplier_on_time_rate",

@@ -2,9 +2,12 @@
 
 import streamlit as st
 
+from dashboard import settings
 from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
-from dashboard.review import alerts, notes, report, weekly
+from dashboard.present import palette
+from dashboard.query import catalog
+from dashboard.review import alerts, notes, report, targets, weekly
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
@@ -16,95 +19,117 @@ choices = weekly.weeks_back(as_of)
 labels = [week.label for week in choices]
 default = weekly.default_week(as_of).label
 wanted = st.query_params.get("week", default)
-picked = st.selectbox(
-    "Week",
-    labels,
-    index=labels.index(wanted) if wanted in labels else labels.index(default),
-    format_func=lambda label: f"{label}  ({weekly.Week.parse(label).span})",
-    key="review.week",
-)
+title, picker = st.columns([3, 1], vertical_alignment="bottom")
+with picker:
+    picked = st.selectbox(
+        "Week",
+        labels,
+        index=labels.index(wanted) if wanted in labels else labels.index(default),
+        format_func=lambda label: f"{label}  ({weekly.Week.parse(label).span})",
+        key="review.week",
+    )
 st.query_params["week"] = picked
 week = weekly.Week.parse(picked)
+with title:
+    page.begin("weekly_review", title=f"Weekly review · {week.label}")
 
-page.begin(
-    "weekly_review",
-    title=f"Weekly review · {week.label}",
-    caption=f"{week.span}, against {week.previous.label}. Data as of {as_of:%a %d %b %Y}. "
-    "The sidebar's category, supplier and channel apply; its dates do not (the week does).",
+try:
+    goals = targets.load(weekly.METRICS)
+except settings.SettingsError as exc:
+    st.warning(f"Targets not shown: {exc}")
+    goals = {}
+with st.spinner("Scoring the open backorders for revenue at risk..."):
+    values = weekly.tiles(run, week, scope, scores, goals)
+st.markdown(f"#### {weekly.verdict(values)}")
+st.caption(
+    f"{week.span} against {week.previous.label} · data as of {as_of:%a %d %b %Y} · the sidebar's "
+    "category, supplier and channel apply, its dates do not"
 )
+
+TILES_PER_ROW = 5
+week_filters = {"start": week.start.isoformat(), "end": week.end.isoformat(), **scope}
+for row in range(0, len(values), TILES_PER_ROW):
+    for column, item in zip(st.columns(TILES_PER_ROW), values[row : row + TILES_PER_ROW], strict=False):
+        tile = column.container(border=True)
+        colour = {True: palette.STREAMLIT_GOOD, False: palette.STREAMLIT_BAD}.get(
+            item.good, palette.STREAMLIT_NEUTRAL
+        )
+        tile.metric(
+            item.tile.heading,
+            weekly.fmt(item.tile.kind, item.value),
+            delta=weekly.fmt_change(item.tile.kind, item.delta) or None,
+            delta_color=colour,
+            help=f"**{item.tile.label}**: {item.tile.help}. "
+            f"Previous week: {weekly.fmt(item.tile.kind, item.previous)}.",
+            chart_data=[v for v in item.series if v is not None] or None,
+            chart_type="line",
+        )
+        if item.met is not None:
+            colour, mark = ("blue", "✓") if item.met else ("orange", "✗")
+            tile.caption(
+                f":{colour}[{mark} {item.target_text}]",
+                help=f"{'Met' if item.met else 'Missed'}: the settings file's target for this KPI",
+            )
+        explained_by = weekly.EXPLAINED_BY[item.tile.key]
+        tile.page_link(
+            f"dashboard/app/pages/{explained_by}.py",
+            label="Explain",
+            icon=":material/arrow_forward:",
+            help=f"The {explained_by.replace('_', ' ')} page for this week and these filters",
+            query_params={name: value for name, value in week_filters.items() if value},
+        )
 
 try:
     rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
     groups = {name: cache.choices(source) for name, source in alerts.GROUP_SOURCES.items()}
-    breaches = alerts.check(run, week, rules, groups, scope, scores)
+    names = {"supplier": cache.labels("suppliers.supplier_id", "suppliers.supplier_name")}
+    breaches = alerts.check(run, week, rules, groups, scope, scores, names)
 except alerts.RulesError as exc:
     st.warning(f"Alert rules not checked: {exc}")
     breaches = []
 if breaches:
-    listed = "\n".join(f"- {breach}" for breach in breaches)
-    st.warning(
-        f"**{len(breaches)} alert(s) this week** (rules in `alerts.yaml`)\n\n{listed}",
-        icon=":material/notifications_active:",
-    )
+    with st.expander(f"**{len(breaches)} alert(s) this week**", icon=":material/notifications_active:"):
+        st.markdown("\n".join(f"- {breach}" for breach in breaches))
+        st.caption("Rules in `alerts.yaml`; targets in the settings file.")
 
 st.download_button(
     "Download the meeting report (HTML)",
-    lambda: report.build(run, week, as_of, scope, breaches, scores).html,
+    lambda: report.build(run, week, as_of, scope, breaches, scores, goals).html,
     file_name=f"weekly-review-{week.label}.html",
     mime="text/html",
     icon=":material/summarize:",
     key="review.report",
 )
 
-st.subheader("Headline")
-with st.spinner("Scoring the open backorders for revenue at risk..."):
-    values = weekly.tiles(run, week, scope, scores)
-for row in range(0, len(values), 3):
-    for column, item in zip(st.columns(3), values[row : row + 3], strict=False):
-        column.metric(
-            item.tile.label,
-            weekly.fmt(item.tile.kind, item.value),
-            delta=weekly.fmt_change(item.tile.kind, item.delta) or None,
-            delta_color="normal" if item.tile.higher_is_better else "inverse",
-            help=f"{item.tile.help}. Previous week: {weekly.fmt(item.tile.kind, item.previous)}.",
-            chart_data=[v for v in item.series if v is not None] or None,
-            chart_type="line",
-            border=True,
-        )
-
 history = weekly.trend(run, week, scope)
 marks = cards.annotations(history["week_start"].min(), week.end, active)
+trend_query = catalog.find("kpi_trend")
 left, right = st.columns(2)
 with left:
     st.markdown("**Open backorders at the end of each week**")
-    st.altair_chart(weekly.backlog_chart(history, marks), width="stretch")
+    st.altair_chart(weekly.backlog_chart(history, marks, columns=trend_query.columns), width="stretch")
 with right:
     st.markdown("**Backorder rate and unit fill rate by week**")
     st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
 with st.expander("Weekly figures (table and CSV)"):
-    st.dataframe(history, width="stretch", hide_index=True)
-    st.download_button("Download CSV", history.to_csv(index=False), f"kpis-{week.label}.csv", "text/csv")
+    cards.dataframe(history, trend_query)
+    cards.csv_download(history, f"kpis-{week.label}.csv", "review.trend.download")
 
 st.subheader("What changed")
 moved = weekly.movers(run, week, scope)
-money = st.column_config.NumberColumn(format="%,.0f")
+movers_query = catalog.find("backlog_movers")
 tabs = st.tabs(["Categories", "Suppliers", "SKUs", "Biggest cancellations"])
 for tab, dimension in zip(tabs, ("category", "supplier", "sku"), strict=False):
     with tab:
         frame = moved[dimension]
         if frame.empty:
             st.info("No change in the open backlog week over week.")
-        st.dataframe(
-            frame,
-            width="stretch",
-            hide_index=True,
-            column_config={c: money for c in ("open_value_now", "open_value_before", "change_value")},
-        )
+        cards.dataframe(frame, movers_query)
 with tabs[3]:
     canceled = weekly.cancellations(run, week, scope)
     if canceled.empty:
         st.info("No backordered line was canceled this week.")
-    st.dataframe(canceled, width="stretch", hide_index=True, column_config={"value": money})
+    cards.dataframe(canceled, catalog.find("cancellations"))
 
 st.markdown("**Newly flagged this week**")
 flagged_left, flagged_right = st.columns(2)
