@@ -26,7 +26,7 @@ columns:
   alternative_sku: {label: Alternative SKU}
   alternative_name: {label: Alternative}
   alternative_price: {label: Alternative price, format: money}
-  price_difference_pct: {label: Price difference, format: percent}
+  price_difference_pct: {label: "Price difference (%)", format: decimal}
   available: {label: Available, format: integer}
   covers_line: {label: Covers the line}
 */

@@ -77,10 +77,10 @@ def sku_table(
 ) -> None:
     """A SKU table whose rows open the drill-down, with its CSV, like every other table."""
     st.dataframe(
-        colour if colour is not None else frame,
+        colour if colour is not None else cards.readable(frame),
         hide_index=True,
         width="stretch",
-        column_config=config,
+        column_config=cards.table_config(query, frame, config),
         key=key,
         on_select=partial(pick_sku, key, frame),
         selection_mode="single-row",
@@ -383,31 +383,16 @@ def drill_down(query: catalog.Query, active: filters.Filters, labels: pd.DataFra
 
 
 def config_for(frame: pd.DataFrame) -> dict[str, Any]:
-    """Readable headers, dates as dates, shares as bars, days and money with their units."""
+    """The page's layout on top of the query headers' labels and formats: shares as bars, wide text
+    columns, sort keys hidden."""
     config: dict[str, Any] = {}
     for column in frame.columns:
-        label = column.replace("_", " ").capitalize()
         if column.startswith("share_of"):
-            config[column] = st.column_config.ProgressColumn(
-                label, format="percent", min_value=0.0, max_value=1.0
-            )
-        elif column.endswith(("_rate", "_rate_lines", "_rate_units", "_on_time")):
-            config[column] = st.column_config.NumberColumn(label, format="percent")
-        elif column == "value" or (column.endswith("_value") and not column.startswith("rank")):
-            config[column] = st.column_config.NumberColumn(label, format="%.2f")
-        elif column.endswith(("_days", "days_late", "days_past_promise")):
-            fractional = pd.api.types.is_float_dtype(frame[column]) and column.startswith("avg")
-            config[column] = st.column_config.NumberColumn(label, format="%.1f d" if fractional else "%d d")
-        elif pd.api.types.is_datetime64_any_dtype(frame[column]):
-            config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        elif pd.api.types.is_bool_dtype(frame[column]):
-            config[column] = st.column_config.CheckboxColumn(label)
-        elif pd.api.types.is_numeric_dtype(frame[column]):
-            config[column] = st.column_config.NumberColumn(label)
-        else:
-            config[column] = st.column_config.TextColumn(label, width="large" if column in WIDE else None)
+            config[column] = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+        elif column in WIDE:
+            config[column] = st.column_config.TextColumn(width="large")
     for column in HIDDEN:
-        if column in config:
+        if column in config or column in frame.columns:
             config[column] = None
     return config
 
