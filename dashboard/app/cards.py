@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -131,6 +132,23 @@ def dataframe(
     )
 
 
+def first_sentence(text: str) -> str:
+    """A description's first sentence: the caption a card keeps; the rest is method."""
+    match = re.match(r"(.+?[.!?])(\s|$)", " ".join(text.split()))
+    return match.group(1) if match else " ".join(text.split())
+
+
+def describe(query: catalog.Query, note: str = "") -> None:
+    """One sentence of caption, then the whole description (method, formulas, thresholds) folded
+    into a "How this is computed" expander, so a page reads as answers rather than a manual."""
+    if query.description:
+        st.caption(" ".join(part for part in (first_sentence(query.description), note) if part))
+        with st.expander("How this is computed", icon=":material/functions:"):
+            st.markdown(query.description)
+    elif note:
+        st.caption(note)
+
+
 def error(query: catalog.Query, message: str) -> None:
     st.error(f"**{query.file}** could not run.\n\n{message}", icon=":material/error:")
 
@@ -232,8 +250,7 @@ def show_built(
 def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFrame | None:
     with st.container(border=True):
         st.markdown(f"#### {query.title}")
-        if query.description:
-            st.caption(query.description)
+        describe(query)
         values = widgets(query, prefix) if not query.error else {}
         frame = load(query, filters, values)
         if frame is not None:

@@ -142,7 +142,7 @@ def trend_with_bands(
         )
     is_reference = frame[color] == reference
     series = frame[~is_reference]
-    colours = palette.assign(series[color].dropna().unique().tolist())
+    colours = palette.for_field(color, series[color].dropna().unique().tolist())
     scale = alt.Scale(domain=list(colours), range=list(colours.values()))
     x_axis = alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True)
     x_encoding = alt.X(f"{x}:T", title=None, axis=x_axis)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.present import charts, palette
+from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
 
 PAGE = "backorders"
@@ -50,7 +50,7 @@ def whole(value: Any) -> str:
 
 def heading(query: catalog.Query, note: str = "") -> None:
     st.markdown(f"#### {query.title}")
-    st.caption(" ".join(part for part in (query.description, note) if part))
+    cards.describe(query, note)
 
 
 def styled(frame: pd.DataFrame, column: str, colours: dict[str, str]) -> Any:
@@ -97,12 +97,12 @@ def headline(query: catalog.Query, active: filters.Filters) -> None:
     for col, (label, name) in zip(cols[:3], STOCKS.items(), strict=True):
         change = row[name] - row[f"{name}_at_start"]
         still = round(change) == 0
+        kind = "money" if name == "open_value" else "integer"
+        shown = ("+" if change > 0 else "") + formats.value(kind, change)
         col.metric(
             label,
-            whole(row[name]),
-            f"{change:+,.0f} since {active.start:%d %b}"
-            if not still
-            else f"unchanged since {active.start:%d %b}",
+            formats.value(kind, row[name]) or "-",
+            f"{shown} since {active.start:%d %b}" if not still else f"unchanged since {active.start:%d %b}",
             delta_color="off" if still else "inverse",
             delta_arrow="off" if still else "auto",
         )
@@ -124,9 +124,10 @@ def headline(query: catalog.Query, active: filters.Filters) -> None:
         delta_arrow="off",
         help="Backordered lines ordered in the period, and backorders closed in it.",
     )
-    st.caption(
-        f"{query.description} Stocks are measured at the end of {active.end:%a %d %b %Y}; "
-        f"changes against the end of the day before {active.start:%a %d %b %Y}."
+    cards.describe(
+        query,
+        f"Stocks at the end of {active.end:%a %d %b %Y}, changes against the day before "
+        f"{active.start:%a %d %b %Y}.",
     )
 
 

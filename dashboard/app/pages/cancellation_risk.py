@@ -136,8 +136,7 @@ score.
 # 2. Delay notices
 with st.container(border=True):
     st.subheader(notices_q.title)
-    with st.expander("Which orders are due a notice"):
-        st.markdown(notices_q.description)
+    cards.describe(notices_q)
     if notices is not None:
         cards.show_built(
             notices_q,
@@ -148,7 +147,7 @@ with st.container(border=True):
 alternatives_q = found["offer_alternatives"]
 with st.container(border=True):
     st.subheader(alternatives_q.title)
-    st.caption(alternatives_q.description)
+    cards.describe(alternatives_q)
     band, top = st.columns(2)
     with band:
         picked = cards.widgets(alternatives_q)
@@ -186,13 +185,13 @@ with st.container(border=True):
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{curves_q.title}**")
-        st.caption(curves_q.description)
+        cards.describe(curves_q)
         curves = cards.load(curves_q, active, cards.widgets(curves_q))
         if curves is not None:
             cards.show(curves_q, curves, filters=active)
     with right:
         st.markdown(f"**{hazard_q.title}**")
-        st.caption(hazard_q.description)
+        cards.describe(hazard_q)
         hazard = cards.load(hazard_q, active, cards.widgets(hazard_q))
         if hazard is not None:
             cards.show(hazard_q, hazard, filters=active)

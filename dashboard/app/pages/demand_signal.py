@@ -24,8 +24,7 @@ headline = st.container()
 
 def section(query: catalog.Query) -> None:
     st.subheader(query.title)
-    with st.expander("How it is computed"):
-        st.markdown(query.description)
+    cards.describe(query)
 
 
 def number(format_: str, label: str | None = None, help_: str | None = None) -> st.column_config.NumberColumn:

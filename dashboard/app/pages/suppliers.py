@@ -38,10 +38,7 @@ def money(value: float) -> str:
 
 def heading(query: catalog.Query, note: str = "") -> None:
     st.subheader(query.title)
-    with st.expander("How this is computed"):
-        st.caption(query.description)
-    if note:
-        st.caption(note)
+    cards.describe(query, note)
 
 
 def shade_worst(frame: pd.DataFrame) -> pd.DataFrame:
