@@ -90,6 +90,14 @@ def table_config(
     config = {name: column(name, frame[name], declared) for name in frame.columns}
     for name, extra in (overrides or {}).items():
         config[name] = _merge(config.get(name), extra)
+    for name in gaps(frame):  # shown as text by readable(): keep the page's label and width
+        if isinstance(config.get(name), dict):
+            text = _text_column(name, frame, declared)
+            config[name] = {
+                **config[name],
+                "type_config": text["type_config"],
+                "alignment": text["alignment"],
+            }
     return config
 
 
@@ -108,12 +116,48 @@ def _merge(base: Any, extra: Any) -> Any:
     return merged
 
 
-def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns with missing values show empty cells, not 'None'."""
-    text = [name for name in frame.columns if frame[name].dtype == object]
-    if not text or not frame[text].isna().any().any():
-        return frame
-    return frame.assign(**{name: frame[name].astype("string") for name in text})
+def gaps(frame: pd.DataFrame) -> list[str]:
+    """Number and date columns with missing values, which Streamlit would draw as "None"."""
+    return [name for name in frame.columns if frame[name].dtype != object and frame[name].isna().any()]
+
+
+def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: Any = None) -> Any:
+    """The table as Streamlit should draw it: an empty value is an empty cell, never None, NaT or
+    nan. Streamlit draws every missing value as "None", so a number or date column with gaps is
+    shown as its formatted text instead (the CSV keeps the values); a page's Styler keeps its
+    colours, computed on the values."""
+    holes = gaps(frame)
+    text = [name for name in frame.columns if frame[name].dtype == object and frame[name].isna().any()]
+    if not holes and not text:
+        return frame if styler is None else styler
+    declared = query.columns if query else {}
+    money = formats.currency()
+    shown = frame.assign(
+        **{name: frame[name].astype("string").fillna("") for name in text},
+        **{
+            name: [formats.value(formats.kind(name, frame[name], declared), v, money) for v in frame[name]]
+            for name in holes
+        },
+    )
+    if styler is None:
+        return shown
+    try:  # the page's colours, computed on the values, laid over the text
+        styler._compute()
+        css = pd.DataFrame("", index=range(len(frame)), columns=range(len(frame.columns)))
+        for (row, column), props in styler.ctx.items():
+            css.iat[row, column] = "; ".join(f"{key}: {value}" for key, value in props)
+        css.index, css.columns = shown.index, shown.columns
+        return shown.style.apply(lambda _: css, axis=None)
+    except (AttributeError, IndexError, ValueError):
+        return styler
+
+
+def _text_column(name: str, frame: pd.DataFrame, declared: Mapping[str, catalog.Column]) -> Any:
+    """The config of a column `readable` turned into text: its label, right-aligned if a number."""
+    fmt = formats.kind(name, frame[name], declared)
+    tip = (declared.get(name) or catalog.Column()).help
+    align = "right" if formats.is_numeric(fmt) else None
+    return st.column_config.TextColumn(formats.label(name, declared), help=tip, alignment=align)
 
 
 def dataframe(
@@ -124,7 +168,7 @@ def dataframe(
 ) -> None:
     """A table with business labels and formats; every page's tables go through here."""
     st.dataframe(
-        readable(frame),
+        readable(frame, query),
         width="stretch",
         hide_index=True,
         column_config=table_config(query, frame, overrides),
@@ -235,7 +279,7 @@ def show_built(
             st.altair_chart(chart, width="stretch")
     with tabs["Table"]:
         st.dataframe(
-            readable(frame) if styled is None else styled,
+            readable(frame, query, styled),
             width="stretch",
             hide_index=True,
             column_config=table_config(query, frame, column_config),

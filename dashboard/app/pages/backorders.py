@@ -77,7 +77,7 @@ def sku_table(
 ) -> None:
     """A SKU table whose rows open the drill-down, with its CSV, like every other table."""
     st.dataframe(
-        colour if colour is not None else cards.readable(frame),
+        cards.readable(frame, query, colour),
         hide_index=True,
         width="stretch",
         column_config=cards.table_config(query, frame, config),
