@@ -30,6 +30,21 @@ def test_report_holds_every_tile_value_and_a_chart(sample_db: Path, sample_repor
     assert "Weekly review 2026-W46" in sample_report.html
 
 
+def test_report_reads_like_the_pages(sample_report: report.Report) -> None:
+    """Business formatting: labels, not snake_case headers; empty cells, not NaT/None/nan; Yes/No; the
+    verdict on top; no empty 'Filters: .'."""
+    import re
+
+    text = re.sub(r"<svg.*?</svg>", "", sample_report.html, flags=re.S)
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", text)
+    assert headers and not [h for h in headers if "_" in h]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", text)
+    assert cells and not {c for c in cells if c in ("NaT", "None", "nan", "True", "False")}
+    assert '<p class="verdict">Backlog ' in text
+    assert "Filters: ." not in text
+    assert any(c.startswith("$") and "," in c for c in cells)  # money with the currency and separators
+
+
 def test_report_needs_nothing_from_the_network(sample_report: report.Report) -> None:
     lowered = sample_report.html.lower()
     for outside in ("<script", 'src="http', 'href="http', "@import", "url(http"):
