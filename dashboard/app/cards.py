@@ -67,6 +67,10 @@ def column(name: str, series: pd.Series | None, columns: Mapping[str, catalog.Co
     heading = formats.label(name, columns)
     tip = (columns.get(name) or catalog.Column()).help
     if fmt == "money":
+        if series is not None and bool((series < 0).any()):  # Streamlit would print "$-3,597"
+            return st.column_config.NumberColumn(
+                f"{heading} ({formats.currency()})", help=tip, format="%,.0f"
+            )
         return st.column_config.NumberColumn(heading, help=tip, format=f"{formats.currency()}%,.0f")
     if fmt == "days" and series is not None and pd.api.types.is_integer_dtype(series):
         return st.column_config.NumberColumn(heading, help=tip, format="%,.0f")

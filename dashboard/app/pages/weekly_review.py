@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import settings
 from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
-from dashboard.present import palette
+from dashboard.present import formats, palette
 from dashboard.query import catalog
 from dashboard.review import alerts, notes, report, targets, weekly
 
@@ -171,9 +171,10 @@ with chase:
         st.page_link(
             "dashboard/app/pages/suppliers.py",
             label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
-            f"{row.waiting_lines} lines waiting ({row.waiting_value:,.0f})",
+            f"{row.waiting_lines} lines waiting ({formats.value('money', row.waiting_value)})",
             help=f"{row.po_lines_past_promise} open PO lines past their promised date; {row.waiting_lines} "
-            f"customer lines worth {row.waiting_value:,.0f} wait on this supplier's open PO lines",
+            f"customer lines worth {formats.value('money', row.waiting_value)} wait on this supplier's open "
+            "PO lines",
             query_params={"supplier": row.supplier_id},
         )
 with expedite:
