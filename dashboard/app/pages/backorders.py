@@ -37,6 +37,7 @@ STOCKS = {
 MEASURE_KEY = "backorders.measure"
 SKU_KEY = "sku_lines.sku"
 SKU_PARAM = "sku"
+DIALOG_KEY = "sku_lines.dialog"  # set when a table row was picked: show its lines in a dialog once
 STYLE_LIMIT = 20_000  # cells above which a table loses its colours: a Styler renders every cell
 
 HIDDEN = ("flag_order", "bucket_order")  # sort keys, not something to read
@@ -70,6 +71,27 @@ def pick_sku(key: str, frame: pd.DataFrame) -> None:
     rows = st.session_state[key].selection.rows
     if rows:
         st.session_state[SKU_KEY] = str(frame.iloc[rows[0]]["sku"])
+        st.session_state[DIALOG_KEY] = True
+
+
+@st.dialog("A SKU's order lines", width="large")
+def lines_dialog(query: catalog.Query, active: filters.Filters, sku: str, title: str) -> None:
+    """The picked SKU's lines where the user is looking, rather than 3,500 px further down."""
+    st.markdown(f"**{title}**")
+    frame = cards.load(query, active, {"sku": sku})
+    if frame is None:
+        return
+    open_now = int((frame["status_at_end"] == "open").sum())
+    st.caption(
+        f"{open_now} backordered lines open at the end of {active.end:%d %b %Y}, "
+        f"{len(frame) - open_now} closed in the period. The drill-down at the foot of the page keeps them."
+    )
+    st.dataframe(
+        cards.readable(frame, query, styled(frame, "status_at_end", STATUS)),
+        width="stretch",
+        hide_index=True,
+        column_config=cards.table_config(query, frame, config_for(frame)),
+    )
 
 
 def sku_table(
@@ -274,7 +296,7 @@ def clearing(queries: dict[str, catalog.Query], active: filters.Filters, as_of: 
                 col.metric(
                     row.eta_flag.capitalize(),
                     f"{row.open_lines:,} lines",
-                    f"{row.open_units:,} units, value {row.open_value:,.0f}",
+                    f"{row.open_units:,} units, value {formats.value('money', row.open_value)}",
                     delta_color="off",
                     delta_arrow="off",
                 )
@@ -370,6 +392,10 @@ def drill_down(query: catalog.Query, active: filters.Filters, labels: pd.DataFra
         else:
             st.query_params.pop(SKU_PARAM, None)
             return
+        if st.session_state.pop(DIALOG_KEY, False):
+            lines_dialog(
+                query, active, sku, " · ".join(str(p) for p in (sku, names.get(sku), why.get(sku)) if p)
+            )
         frame = cards.load(query, active, {"sku": sku})
         if frame is not None:
             open_now = int((frame["status_at_end"] == "open").sum())

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
 from dashboard.model import risk
-from dashboard.present import charts, palette
+from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
 
 PAGE = "demand_signal"
@@ -255,7 +255,7 @@ with headline:
     if reorder is not None:
         tiles[4].metric(
             "Suggested buy (cost)",
-            f"{reorder['suggested_cost'].sum():,.0f}",
+            formats.value("money", reorder["suggested_cost"].sum()),
             border=True,
             help="Sum of suggested order quantity x unit cost at the chosen service level.",
         )

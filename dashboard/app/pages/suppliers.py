@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cards, filters, page
-from dashboard.present import charts, palette
+from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
 
 SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
@@ -33,7 +33,7 @@ DAYS = "%.1f"
 
 
 def money(value: float) -> str:
-    return f"{value:,.0f}"
+    return formats.value("money", value)
 
 
 def heading(query: catalog.Query, note: str = "") -> None:
@@ -59,7 +59,7 @@ def shade_worst(frame: pd.DataFrame) -> pd.DataFrame:
 def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
     heading(
         query,
-        "One row per supplier; click a column to sort. Red: the three worst suppliers in that column "
+        "Click a column to sort. Red: the three worst suppliers in that column "
         "(darkest = worst). The last row totals every supplier.",
     )
     styled = frame.style.apply(shade_worst, axis=None).format(
@@ -70,7 +70,7 @@ def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
             "median_lead_time_days": "{:.1f}",
             "lead_time_cv": "{:.2f}",
             "planned_lead_time_days": "{:.0f}",
-            "open_backorder_value": "{:,.0f}",
+            "open_backorder_value": money,
         },
         na_rep="-",
     )
@@ -290,7 +290,7 @@ def flag_overdue(frame: pd.DataFrame) -> pd.DataFrame:
 
 def watchlist(query: catalog.Query, frame: pd.DataFrame) -> None:
     styled = frame.style.apply(flag_overdue, axis=None).format(
-        {"waiting_value": "{:,.0f}", "supplier_waiting_value_past_promise": "{:,.0f}"}, na_rep="-"
+        {"waiting_value": money, "supplier_waiting_value_past_promise": money}, na_rep=""
     )
     cards.show_built(
         query,
