@@ -249,7 +249,8 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
         with tabs["Chart"]:
             try:
                 marks = chart_annotations(query, frame, filters)
-                st.altair_chart(charts.from_spec(frame, query.chart, marks), width="stretch")
+                chart = charts.from_spec(frame, query.chart, marks, columns=query.columns)
+                st.altair_chart(chart, width="stretch")
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
