@@ -160,6 +160,7 @@ def whole_page(page, mode: str, name: str) -> None:
     width = MODES[mode]["viewport"]["width"]
     page.set_viewport_size({"width": width, "height": min(int(height), 12_000)})
     settle(page)
+    page.wait_for_timeout(2_000)  # tables draw themselves once they are in view
     page.screenshot(path=str(SHOTS / f"{mode}-{name}.png"))
     page.set_viewport_size(MODES[mode]["viewport"])
 

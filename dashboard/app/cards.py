@@ -180,10 +180,17 @@ def dataframe(
     )
 
 
+CAPTION_LIMIT = 160  # characters of caption a card keeps; the whole text is in the expander
+
+
 def first_sentence(text: str) -> str:
-    """A description's first sentence: the caption a card keeps; the rest is method."""
-    match = re.match(r"(.+?[.!?])(\s|$)", " ".join(text.split()))
-    return match.group(1) if match else " ".join(text.split())
+    """A description's first sentence, cut short at a word if long: the caption a card keeps."""
+    flat = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", flat)
+    sentence = match.group(1) if match else flat
+    if len(sentence) <= CAPTION_LIMIT:
+        return sentence
+    return sentence[:CAPTION_LIMIT].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
 
 
 def describe(query: catalog.Query, note: str = "") -> None:
