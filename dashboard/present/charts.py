@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.present import formats, palette
-from dashboard.query.catalog import Column
+from dashboard.present.formats import Column
 
 # Browsers choke long before this; a query should aggregate in SQL instead.
 MAX_POINTS = 5000

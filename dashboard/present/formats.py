@@ -11,12 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from dashboard import settings
-from dashboard.query.catalog import Column
+
+
+class Column(Protocol):
+    """What a query header's `columns:` entry holds (the query layer's catalog.Column), read here
+    without importing the layer above."""
+
+    label: str | None
+    format: str | None
+    help: str | None
+
 
 DEFAULT_CURRENCY = "$"
 DATE = "%d %b %Y"
