@@ -184,10 +184,12 @@ def build(
     for dimension, title in (("category", "Categories"), ("supplier", "Suppliers"), ("sku", "SKUs")):
         body = table(moved[dimension], "No change week over week.", movers)
         parts.append(block(f"{title} whose open backlog grew or shrank most", body))
+    keep = ["canceled_at", "order_id", "product_name", "supplier_name", "value", "wait_days", "after_promise"]
+    shown = canceled[[c for c in keep if c in canceled]] if not canceled.empty else canceled
     parts.append(
         block(
             "Biggest cancellations",
-            table(canceled, "No backordered line was canceled this week.", _columns("cancellations")),
+            table(shown, "No backordered line was canceled this week.", _columns("cancellations")),
         )
     )
     disruptions = weekly.new_disruptions(run, week, scope)
