@@ -29,7 +29,14 @@ SHOTS = warehouse.PROJECT_ROOT / "test-artifacts" / "meeting"
 MODES = {
     "light": {"viewport": {"width": 1440, "height": 900}, "color_scheme": "light"},
     "dark": {"viewport": {"width": 1440, "height": 900}, "color_scheme": "dark"},
-    "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light", "is_mobile": True},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "color_scheme": "light",
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+    },
 }
 # The pages a manager reads; the Data and Query library pages show raw tables on purpose.
 MAIN = tuple(page.url_path for page in registry.PAGES if page.name not in ("query_library", "data"))
@@ -223,5 +230,21 @@ def test_home_first_screen_has_the_verdict_and_six_tiles(server: str, browser) -
         assert links.count() >= 8
         assert "start=2026-11-09" in (links.first.get_attribute("href") or "")
         page.screenshot(path=str(SHOTS / "home-first-screen.png"))
+    finally:
+        context.close()
+
+
+def test_phone_sidebar_closes_after_navigating(server: str, browser) -> None:
+    context, page = open_page(browser, server, "phone", "data")
+    try:
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.bounding_box()["width"] == 0  # starts closed on a phone
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(500)
+        assert sidebar.bounding_box()["width"] > 0
+        page.locator('[data-testid="stSidebarNavLink"]', has_text="Backorders").click()
+        settle(page, timeout=180_000)
+        assert "/backorders" in page.url
+        assert sidebar.bounding_box()["width"] == 0, "the sidebar stays open over the page after navigating"
     finally:
         context.close()
