@@ -239,7 +239,9 @@ def test_phone_sidebar_closes_after_navigating(server: str, browser) -> None:
     try:
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.bounding_box()["width"] == 0  # starts closed on a phone
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.locator(
+            '[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button'
+        ).first.click()
         page.wait_for_timeout(500)
         assert sidebar.bounding_box()["width"] > 0
         page.locator('[data-testid="stSidebarNavLink"]', has_text="Backorders").click()
