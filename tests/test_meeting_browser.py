@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from test_browser import CHROMIUM_ARGS, _free_port, chromium, settle
 
 from dashboard import registry, settings
+from dashboard.present import palette
 from dashboard.query import warehouse
 
 pytestmark = pytest.mark.browser
@@ -250,3 +251,13 @@ def test_phone_sidebar_closes_after_navigating(server: str, browser) -> None:
         assert sidebar.bounding_box()["width"] == 0, "the sidebar stays open over the page after navigating"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("ink", "flagged"), [("#FFFFFF", True), (palette.INK, False)])
+def test_the_pale_cell_check_tells_white_from_dark_ink(ink: str, flagged: bool) -> None:
+    """The check the dark-theme screenshots go through, on a drawn highlighted cell."""
+    image = Image.new("RGB", (400, 60), "#171614")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 10, 300, 50), fill=palette.HIGHLIGHTS[0])
+    draw.text((120, 20), "13.72%  10.6  24.0  101", fill=ink, font=ImageFont.load_default(size=18))
+    assert (white_on_pale(image) >= 0.02) is flagged
