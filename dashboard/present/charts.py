@@ -327,7 +327,12 @@ def surge_map(frame: pd.DataFrame, height: int = 360) -> alt.LayerChart:
         y=alt.Y("backorder_ratio:Q", title="Backordered share of recent demand", axis=alt.Axis(format="%")),
     )
     points = base.mark_circle(opacity=0.75).encode(
-        size=alt.Size("recent_units:Q", title="units, last 4 weeks", scale=alt.Scale(range=[15, 600])),
+        size=alt.Size(
+            "recent_units:Q",
+            title="units, last 4 weeks",
+            scale=alt.Scale(range=[15, 600]),
+            legend=alt.Legend(symbolFillColor=palette.MUTED, symbolStrokeColor=palette.MUTED),
+        ),
         color=alt.Color(
             "status:N",
             title=None,
