@@ -56,8 +56,8 @@ NUMBER_FORMATS = {
     "percent": "percent",
     "days": "%,.1f",
 }
-DATE_FORMAT = "D MMM YYYY"
-DATETIME_FORMAT = "D MMM YYYY, HH:mm"
+DATE_FORMAT = "DD MMM YYYY"  # as formats.DATE ("%d %b %Y"), so text and date cells agree
+DATETIME_FORMAT = "DD MMM YYYY HH:mm"  # as formats.DATETIME
 CSV_NOTE = "The CSV keeps the raw column names and values, for analysts."
 
 
