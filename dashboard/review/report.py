@@ -254,6 +254,8 @@ def build(
         f"<title>Weekly review {week.label}</title><style>{STYLE}</style></head>"
         f"<body>{''.join(parts)}</body></html>"
     )
+    # ASCII only (≤ becomes &#8804;): mail relays and attachments then carry it byte for byte.
+    page = page.encode("ascii", "xmlcharrefreplace").decode("ascii")
     headline = {item.tile.key: item for item in items}
     summary = (
         ", ".join(
