@@ -261,3 +261,22 @@ def test_the_pale_cell_check_tells_white_from_dark_ink(ink: str, flagged: bool) 
     draw.rectangle((100, 10, 300, 50), fill=palette.HIGHLIGHTS[0])
     draw.text((120, 20), "13.72%  10.6  24.0  101", fill=ink, font=ImageFont.load_default(size=18))
     assert (white_on_pale(image) >= 0.02) is flagged
+
+
+def test_picking_a_sku_row_shows_its_lines_in_a_dialog(server: str, browser) -> None:
+    context, page = open_page(browser, server, "light", "backorders")
+    try:
+        grid = page.locator('[data-testid="stDataFrame"]').filter(has_text="Rank by units").first
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(1_500)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 35 + 18)  # the first row's selection box
+        page.wait_for_timeout(1_000)
+        settle(page, timeout=180_000)
+        dialog = page.locator('[data-testid="stDialog"]')
+        assert dialog.count() == 1
+        assert dialog.get_by_text("A SKU's order lines").count() == 1
+        assert dialog.locator('[data-testid="stDataFrame"]').count() == 1
+        page.screenshot(path=str(SHOTS / "backorders-dialog.png"))
+    finally:
+        context.close()
