@@ -217,7 +217,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{status} {result.query.file}" + (f" ({result.rows:,} rows)" if not result.error else ""))
     for result in failures:
         print(f"\n{result.query.file}:\n  {result.error}", file=sys.stderr)
-    print(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    unlabelled = [r for r in results if r.unlabelled]
+    for result in unlabelled:
+        listed = ", ".join(result.unlabelled)
+        print(f"warning: {result.query.file}: output columns without a label under columns: {listed}")
+    print(
+        f"{len(results) - len(failures)} passed, {len(failures)} failed"
+        + (f", {len(unlabelled)} with unlabelled columns" if unlabelled else "")
+    )
     return 1 if failures else 0
 
 
@@ -320,7 +327,8 @@ def _breaches(con: Any, run: Any, week: Any, rules_path: Path) -> list[Any]:
 
     rules = alerts.load(rules_path)
     groups = {name: catalog.choices(con, source) for name, source in alerts.GROUP_SOURCES.items()}
-    return alerts.check(run, week, rules, groups, scores=weekly.risk_scores(con))
+    names = {"supplier": catalog.labels(con, "suppliers.supplier_id", "suppliers.supplier_name")}
+    return alerts.check(run, week, rules, groups, scores=weekly.risk_scores(con), names=names)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -364,7 +372,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for breach in breaches:
-        print(f"BREACH {breach}")
+        print(f"BREACH {week.label} {breach.rule.name}: {breach}")
     print(f"{len(breaches)} breach(es) in {week.label}")
     if (args.send or args.dry_run) and (breaches or args.always):
         from dashboard.review.delivery import dispatch, send

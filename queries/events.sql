@@ -9,6 +9,11 @@ params:
   end: {type: date, default: as_of}
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+columns:
+  start_date: {label: From, format: date}
+  end_date: {label: To, format: date}
+  label: {label: Label}
+  kind: {label: Kind}
 */
 select
     start_date::timestamp as start_date,

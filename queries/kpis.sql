@@ -17,6 +17,30 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  as_of: {label: Data as of, format: date}
+  from: {label: From, format: date}
+  to: {label: To, format: date}
+  lines_ordered: {label: Lines ordered, format: integer}
+  backordered_lines: {label: Backordered lines, format: integer}
+  backorder_rate_lines: {label: Backorder rate (lines), format: percent}
+  units_ordered: {label: Units ordered, format: integer}
+  backordered_units: {label: Backordered units, format: integer}
+  unit_fill_rate: {label: Unit fill rate, format: percent}
+  backorders_closed: {label: Backorders closed, format: integer}
+  backorder_cancellation_rate: {label: Backorder cancellation rate, format: percent}
+  avg_time_to_fill_days: {label: Average time to fill (days), format: days}
+  po_lines_received: {label: PO lines received, format: integer}
+  supplier_on_time_rate: {label: Supplier on-time rate, format: percent}
+  avg_supplier_delay_days: {label: Average supplier delay (days), format: days}
+  open_backorder_lines: {label: Open backorder lines, format: integer}
+  open_backorder_units: {label: Open backordered units, format: integer}
+  open_backorder_value: {label: Open backorder value, format: money}
+  avg_backorder_age_days: {label: Average backorder age (days), format: days}
+  customer_lines_due: {label: Customer lines due, format: integer}
+  customer_on_time_rate: {label: Customer on-time rate, format: percent}
+  avg_customer_days_late: {label: Average days late (customers), format: days}
+  open_lines_past_promise: {label: Open lines past promise, format: integer}
 */
 with
 

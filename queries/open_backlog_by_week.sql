@@ -8,6 +8,10 @@ params:
   end: {type: date, default: as_of}
   category: {type: choice, from: products.category, optional: true}
 chart: {mark: area, x: week:T, y: open_units:Q, color: category:N}
+columns:
+  week: {label: Week, format: date}
+  category: {label: Category}
+  open_units: {label: Open units, format: integer}
 */
 with
 

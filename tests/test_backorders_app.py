@@ -81,7 +81,7 @@ def test_headline_follows_the_channel_and_the_trend_its_controls(shop: Path, use
     shown = metrics(at)
     assert shown["Open backorder lines"] == ("10", "+7 since 01 Feb")
     assert shown["Open backordered units"][0] == "27"
-    assert shown["Open backorder value"][0] == "540"
+    assert shown["Open backorder value"][0] == "$540"
     assert shown["Past the promised date"][0] == "3"
     assert shown["No replenishment planned"][0] == "6 lines"
     at.sidebar.selectbox(key="filter.channel").set_value("marketplace").run()

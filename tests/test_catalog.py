@@ -178,6 +178,8 @@ def test_readme_documents_every_header_option() -> None:
         *catalog.PARAM_TYPES,
         *catalog.CHART_KEYS,
         *catalog.MARKS,
+        *catalog.COLUMN_KEYS,
+        *catalog.FORMATS,
     )
     missing = [word for word in words if f"`{word}`" not in readme]
     assert missing == []

@@ -496,8 +496,8 @@ def test_ssl_and_plain_smtp_carry_the_alerts(
         [(_, mail)] = box.messages
         assert mail["Subject"] == "Backorder alerts 2026-W03: 1 breach(es)"
         text = mail.get_body(("plain",)).get_content()
-        assert "- Rate: backorder_rate_lines is 100.0% (above 50.0%) in 2026-W03" in text
-        assert "Rate: backorder_rate_lines is 100.0%" in mail.get_body(("html",)).get_content()
+        assert "- Backorder rate 100.0% (target ≤ 50.0%)" in text  # plain words, as on the home page
+        assert "Backorder rate 100.0% (target ≤ 50.0%)" in mail.get_body(("html",)).get_content()
     assert capsys.readouterr().err == ""
 
 

@@ -107,12 +107,13 @@ def test_the_service_level_control_changes_z_and_the_order(demand_db: Path, use_
     use_db(demand_db)
     at = open_page({"start": "2026-02-02"})
     before = tables(at)["reorder"].set_index("sku")
-    assert before.loc["X", "suggested_qty"] == 10
+    # suggested_qty has gaps (no suggestion for some SKUs), so the table holds its text: empty, not None
+    assert before.loc["X", "suggested_qty"] == "10"
     at.selectbox(key="reorder_suggestions.service_level").set_value("99%").run()
     ok(at)
     after = tables(at)["reorder"].set_index("sku")
     assert after["z"].round(4).unique().tolist() == [2.3263]
-    assert after.loc["X", "suggested_qty"] == 15
+    assert after.loc["X", "suggested_qty"] == "15"
 
 
 def test_the_sku_control_shows_one_products_weeks(demand_db: Path, use_db) -> None:

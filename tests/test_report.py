@@ -30,6 +30,21 @@ def test_report_holds_every_tile_value_and_a_chart(sample_db: Path, sample_repor
     assert "Weekly review 2026-W46" in sample_report.html
 
 
+def test_report_reads_like_the_pages(sample_report: report.Report) -> None:
+    """Business formatting: labels, not snake_case headers; empty cells, not NaT/None/nan; Yes/No; the
+    verdict on top; no empty 'Filters: .'."""
+    import re
+
+    text = re.sub(r"<svg.*?</svg>", "", sample_report.html, flags=re.S)
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", text)
+    assert headers and not [h for h in headers if "_" in h]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", text)
+    assert cells and not {c for c in cells if c in ("NaT", "None", "nan", "True", "False")}
+    assert '<p class="verdict">Backlog ' in text
+    assert "Filters: ." not in text
+    assert any(c.startswith("$") and "," in c for c in cells)  # money with the currency and separators
+
+
 def test_report_needs_nothing_from_the_network(sample_report: report.Report) -> None:
     lowered = sample_report.html.lower()
     for outside in ("<script", 'src="http', 'href="http', "@import", "url(http"):
@@ -90,10 +105,12 @@ def test_alerts_fire_on_crafted_rules(handmade_run: weekly.Runner) -> None:
     )
     found = [str(b) for b in alerts.check(handmade_run, W03, rules, GROUPS)]
     assert found == [
-        "Rate: backorder_rate_lines is 100.0% (above 50.0%) in 2026-W03",
-        "On time [supplier S2]: supplier_on_time_rate is 0.0% (below 90.0%) in 2026-W03",
-        "Value: open_backorder_value is 60 (below 100) in 2026-W03",
+        "Backorder rate 100.0% (target ≤ 50.0%)",
+        "S2 on-time rate 0.0% (target ≥ 90.0%)",
+        "Open backorder value $60 (target ≥ $100)",
     ]
+    named = alerts.check(handmade_run, W03, rules[1:2], GROUPS, names={"supplier": {"S2": "Second Supply"}})
+    assert [str(b) for b in named] == ["Second Supply on-time rate 0.0% (target ≥ 90.0%)"]
 
 
 def test_alerts_stay_quiet_when_nothing_crosses(handmade_run: weekly.Runner) -> None:
@@ -113,7 +130,7 @@ def test_alerts_command_exit_codes(handmade_db: Path, tmp_path: Path, capsys) ->
     loud.write_text("rules:\n  - {name: Rate, metric: backorder_rate_lines, above: 0.5}\n")
     quiet.write_text("rules:\n  - {name: Rate, metric: backorder_rate_lines, above: 1.0}\n")
     assert cli.main(["alerts", "--db", str(handmade_db), "--rules", str(loud)]) == 1
-    assert "BREACH Rate: backorder_rate_lines is 100.0%" in capsys.readouterr().out
+    assert "BREACH 2026-W03 Rate: Backorder rate 100.0% (target ≤ 50.0%)" in capsys.readouterr().out
     assert cli.main(["alerts", "--db", str(handmade_db), "--rules", str(quiet)]) == 0
     assert "0 breach(es) in 2026-W03" in capsys.readouterr().out
 

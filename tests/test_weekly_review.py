@@ -128,8 +128,8 @@ def test_home_page_shows_the_default_week_and_its_changes(
     assert at.title[0].value.endswith("2026-W03")
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Backorder rate"] == ("100.0%", "+40.0 pp")
-    assert metrics["Open backorder lines"] == ("2", "-1")
-    assert metrics["Open backorder value"] == ("60", "-40")
+    assert metrics["Open lines"] == ("2", "-1")
+    assert metrics["Open value"] == ("$60", "-$40")
     assert metrics["Revenue at risk"] == ("n/a", "")  # too little history to fit the risk model on
     at.text_area[0].input("Robots stuck at the port")
     next(b for b in at.button if b.label == "Add note").click().run()
@@ -143,7 +143,7 @@ def test_week_comes_from_the_url(handmade_db: Path, use_db) -> None:
     at.query_params["week"] = "2026-W02"
     at.run()
     assert at.title[0].value.endswith("2026-W02")
-    assert {m.label: m.value for m in at.metric}["Open backordered units"] == "6"
+    assert {m.label: m.value for m in at.metric}["Open units"] == "6"
 
 
 def test_newly_flagged_finds_the_planted_events_in_their_weeks(sample_db: Path) -> None:

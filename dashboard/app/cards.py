@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,7 @@ import streamlit as st
 from dashboard import export
 from dashboard.app import cache
 from dashboard.app.filters import Filters
-from dashboard.present import charts
+from dashboard.present import charts, formats
 from dashboard.query import catalog, limits
 from dashboard.review import weekly
 
@@ -48,6 +49,160 @@ def widgets(query: catalog.Query, prefix: str = "") -> dict[str, Any]:
         else:
             values[param.name] = st.text_input(label, value=default or "", key=key, help=param.help)
     return values
+
+
+NUMBER_FORMATS = {
+    "integer": "%,.0f",
+    "decimal": "%,.2f",
+    "percent": "percent",
+    "days": "%,.1f",
+}
+DATE_FORMAT = "DD MMM YYYY"  # as formats.DATE ("%d %b %Y"), so text and date cells agree
+DATETIME_FORMAT = "DD MMM YYYY HH:mm"  # as formats.DATETIME
+CSV_NOTE = "The CSV keeps the raw column names and values, for analysts."
+
+
+def column(name: str, series: pd.Series | None, columns: Mapping[str, catalog.Column]) -> Any:
+    """One column's Streamlit config from the query header (or, undeclared, from its type)."""
+    fmt = formats.kind(name, series, columns)
+    heading = formats.label(name, columns)
+    tip = (columns.get(name) or catalog.Column()).help
+    if fmt == "money":
+        if series is not None and bool((series < 0).any()):  # Streamlit would print "$-3,597"
+            return st.column_config.NumberColumn(
+                f"{heading} ({formats.currency()})", help=tip, format="%,.0f"
+            )
+        return st.column_config.NumberColumn(heading, help=tip, format=f"{formats.currency()}%,.0f")
+    if fmt == "days" and series is not None and pd.api.types.is_integer_dtype(series):
+        return st.column_config.NumberColumn(heading, help=tip, format="%,.0f")
+    if fmt in NUMBER_FORMATS:
+        return st.column_config.NumberColumn(heading, help=tip, format=NUMBER_FORMATS[fmt])
+    if fmt == "date":
+        return st.column_config.DateColumn(heading, help=tip, format=DATE_FORMAT)
+    if fmt == "datetime":
+        return st.column_config.DatetimeColumn(heading, help=tip, format=DATETIME_FORMAT)
+    if fmt == "bool":
+        return st.column_config.CheckboxColumn(heading, help=tip)
+    return st.column_config.TextColumn(heading, help=tip)
+
+
+def table_config(
+    query: catalog.Query | None, frame: pd.DataFrame, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Labels and formats for every column of a table: the query's `columns:` header, then what a
+    page sets for its own layout (width, progress bars) on top."""
+    declared = query.columns if query else {}
+    config = {name: column(name, frame[name], declared) for name in frame.columns}
+    for name, extra in (overrides or {}).items():
+        config[name] = _merge(config.get(name), extra)
+    for name in gaps(frame):  # shown as text by readable(): keep the page's label and width
+        if isinstance(config.get(name), dict):
+            text = _text_column(name, frame, declared)
+            config[name] = {
+                **config[name],
+                "type_config": text["type_config"],
+                "alignment": text["alignment"],
+            }
+    return config
+
+
+def _merge(base: Any, extra: Any) -> Any:
+    """A page's setting on top of the header's: what the page leaves unset (None) is kept, so a
+    page that only sets a width still gets the label and format; a string is just a label."""
+    if isinstance(extra, str) and isinstance(base, dict):
+        return {**base, "label": extra}
+    if not (isinstance(base, dict) and isinstance(extra, dict)):
+        return extra
+    merged = {**base, **{k: v for k, v in extra.items() if v is not None and k != "type_config"}}
+    mine, theirs = base.get("type_config") or {}, extra.get("type_config") or {}
+    if theirs.get("type") == mine.get("type"):
+        theirs = {**mine, **{k: v for k, v in theirs.items() if v is not None}}
+    merged["type_config"] = theirs or mine
+    return merged
+
+
+def gaps(frame: pd.DataFrame) -> list[str]:
+    """Number and date columns with missing values, which Streamlit would draw as "None"."""
+    return [name for name in frame.columns if frame[name].dtype != object and frame[name].isna().any()]
+
+
+def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: Any = None) -> Any:
+    """The table as Streamlit should draw it: an empty value is an empty cell, never None, NaT or
+    nan. Streamlit draws every missing value as "None", so a number or date column with gaps is
+    shown as its formatted text instead (the CSV keeps the values); a page's Styler keeps its
+    colours, computed on the values."""
+    holes = gaps(frame)
+    text = [name for name in frame.columns if frame[name].dtype == object and frame[name].isna().any()]
+    if not holes and not text:
+        return frame if styler is None else styler
+    declared = query.columns if query else {}
+    money = formats.currency()
+    shown = frame.assign(
+        **{name: frame[name].astype("string").fillna("") for name in text},
+        **{
+            name: [formats.value(formats.kind(name, frame[name], declared), v, money) for v in frame[name]]
+            for name in holes
+        },
+    )
+    if styler is None:
+        return shown
+    try:  # the page's colours, computed on the values, laid over the text
+        styler._compute()
+        css = pd.DataFrame("", index=range(len(frame)), columns=range(len(frame.columns)))
+        for (row, column), props in styler.ctx.items():
+            css.iat[row, column] = "; ".join(f"{key}: {value}" for key, value in props)
+        css.index, css.columns = shown.index, shown.columns
+        return shown.style.apply(lambda _: css, axis=None)
+    except (AttributeError, IndexError, ValueError):
+        return styler
+
+
+def _text_column(name: str, frame: pd.DataFrame, declared: Mapping[str, catalog.Column]) -> Any:
+    """The config of a column `readable` turned into text: its label, right-aligned if a number."""
+    fmt = formats.kind(name, frame[name], declared)
+    tip = (declared.get(name) or catalog.Column()).help
+    align = "right" if formats.is_numeric(fmt) else None
+    return st.column_config.TextColumn(formats.label(name, declared), help=tip, alignment=align)
+
+
+def dataframe(
+    frame: pd.DataFrame,
+    query: catalog.Query | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> None:
+    """A table with business labels and formats; every page's tables go through here."""
+    st.dataframe(
+        readable(frame, query),
+        width="stretch",
+        hide_index=True,
+        column_config=table_config(query, frame, overrides),
+        **options,
+    )
+
+
+CAPTION_LIMIT = 160  # characters of caption a card keeps; the whole text is in the expander
+
+
+def first_sentence(text: str) -> str:
+    """A description's first sentence, cut short at a word if long: the caption a card keeps."""
+    flat = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(\s|$)", flat)
+    sentence = match.group(1) if match else flat
+    if len(sentence) <= CAPTION_LIMIT:
+        return sentence
+    return sentence[:CAPTION_LIMIT].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+
+
+def describe(query: catalog.Query, note: str = "") -> None:
+    """One sentence of caption, then the whole description (method, formulas, thresholds) folded
+    into a "How this is computed" expander, so a page reads as answers rather than a manual."""
+    if query.description:
+        st.caption(" ".join(part for part in (first_sentence(query.description), note) if part))
+        with st.expander("How this is computed", icon=":material/functions:"):
+            st.markdown(query.description)
+    elif note:
+        st.caption(note)
 
 
 def error(query: catalog.Query, message: str) -> None:
@@ -99,6 +254,7 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Do
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        help=CSV_NOTE,
     )
 
 
@@ -113,13 +269,13 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
         with tabs["Chart"]:
             try:
                 marks = chart_annotations(query, frame, filters)
-                st.altair_chart(charts.from_spec(frame, query.chart, marks), width="stretch")
+                chart = charts.from_spec(frame, query.chart, marks, columns=query.columns)
+                st.altair_chart(chart, width="stretch")
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
-        shown = capped(frame, query)
-        st.dataframe(shown, width="stretch", hide_index=True)
-        csv_download(shown, f"{query.id}.csv", f"{prefix}{query.id}.download")
+        dataframe(capped(frame, query), query)
+        csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
     with tabs["SQL"]:
         st.caption(query.file)
         st.code(query.text, language="sql")
@@ -148,10 +304,10 @@ def show_built(
             st.altair_chart(chart, width="stretch")
     with tabs["Table"]:
         st.dataframe(
-            frame if styled is None else styled,
+            readable(frame, query, styled),
             width="stretch",
             hide_index=True,
-            column_config=dict(column_config) if column_config else None,
+            column_config=table_config(query, frame, column_config),
             column_order=column_order,
         )
         csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
@@ -163,8 +319,7 @@ def show_built(
 def card(query: catalog.Query, filters: Filters, prefix: str = "") -> pd.DataFrame | None:
     with st.container(border=True):
         st.markdown(f"#### {query.title}")
-        if query.description:
-            st.caption(query.description)
+        describe(query)
         values = widgets(query, prefix) if not query.error else {}
         frame = load(query, filters, values)
         if frame is not None:
@@ -201,3 +356,27 @@ def page_cards(page: str, filters: Filters, skip: Iterable[str] = ()) -> None:
         st.subheader("More from this page's queries")
     for query in extra:
         card(query, filters)
+
+
+def link_list(
+    title: str,
+    note: str,
+    missing: str | None,
+    rows: Callable[[], pd.DataFrame | None],
+    empty: str,
+    link: Callable[[Any], Mapping[str, Any]],
+    absent: str | None = None,
+) -> None:
+    """One of the home page's to-do lists: a link per row to the page that explains it. When the
+    warehouse lacks the data, one line names what would fill it (`missing`), so a POs-only or an
+    orders-only shop still reads a whole page; `absent` is said when `rows` has nothing to give."""
+    if missing:
+        st.caption(f"{title}: {missing}")
+        return
+    st.markdown(f"**{title}** ({note})")
+    frame = rows()
+    if frame is None or frame.empty:
+        st.info(absent if frame is None and absent else empty)
+        return
+    for row in frame.itertuples():
+        st.page_link(**link(row))

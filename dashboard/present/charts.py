@@ -9,9 +9,12 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from dashboard.present import formats, palette
+from dashboard.present.formats import Column
+
 # Browsers choke long before this; a query should aggregate in SQL instead.
 MAX_POINTS = 5000
-ANNOTATION_COLOUR = "#8a8a8a"
+ANNOTATION_COLOUR = palette.MUTED
 
 
 class TooManyRows(ValueError):
@@ -59,10 +62,39 @@ def annotate(
         x=x, x2="end_date:T", tooltip=tooltip
     )
     rules = base.mark_rule(color=ANNOTATION_COLOUR, strokeDash=[4, 3]).encode(x=x, tooltip=tooltip)
-    labels = base.mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#555").encode(
-        x=x, y=alt.value(0), text="label:N"
-    )
+    labels = base.mark_text(
+        align="left", baseline="top", dx=3, dy=2, fontSize=10, color=palette.MUTED
+    ).encode(x=x, y=alt.value(0), text="label:N")
     return alt.layer(bands, rules, labels, chart)
+
+
+def _channel(
+    key: str, shorthand: str, frame: pd.DataFrame, columns: Mapping[str, Column] | None
+) -> alt.X | alt.Y | alt.Color:
+    """One encoding of a header's chart spec, titled and formatted from the header's `columns:`,
+    coloured from the palette."""
+    field = str(shorthand).partition(":")[0]
+    series = frame.get(field)
+    fmt = formats.kind(field, series, columns)
+    title = formats.axis_title(field, columns, series)
+    if key == "color":
+        values = frame[field].dropna().unique().tolist() if field in frame else []
+        colours = palette.for_field(field, values)
+        scale = alt.Scale(domain=list(colours), range=list(colours.values())) if colours else alt.Undefined
+        return alt.Color(shorthand, title=title, scale=scale, legend=alt.Legend(orient="bottom"))
+    axis = alt.Axis(format=formats.axis_format(fmt)) if fmt in formats.AXIS else alt.Axis()
+    return (alt.X if key == "x" else alt.Y)(shorthand, title=title, axis=axis)
+
+
+def _tooltips(frame: pd.DataFrame, fields: list[str], columns: Mapping[str, Column] | None) -> list[Any]:
+    tips = []
+    for shorthand in fields:
+        field = str(shorthand).partition(":")[0]
+        series = frame.get(field)
+        fmt = formats.axis_format(formats.kind(field, series, columns))
+        tip = {"title": formats.label(field, columns)}
+        tips.append(alt.Tooltip(shorthand, **tip, **({"format": fmt} if fmt else {})))
+    return tips
 
 
 def from_spec(
@@ -70,14 +102,19 @@ def from_spec(
     spec: Mapping[str, Any],
     annotations: pd.DataFrame | None = None,
     height: int = 320,
+    columns: Mapping[str, Column] | None = None,
 ) -> alt.Chart | alt.LayerChart:
     if len(frame) > MAX_POINTS:
         raise TooManyRows(
             f"{len(frame):,} rows is too many to chart (at most {MAX_POINTS:,}); aggregate in the SQL"
         )
     tooltip = spec.get("tooltip") or _fields(spec)
-    encoding = {key: spec[key] for key in ("x", "y", "color") if key in spec}
-    chart = getattr(alt.Chart(frame), f"mark_{spec['mark']}")().encode(**encoding, tooltip=tooltip)
+    tooltip = [tooltip] if isinstance(tooltip, str) else list(tooltip)
+    encoding = {key: _channel(key, spec[key], frame, columns) for key in ("x", "y", "color") if key in spec}
+    mark = getattr(alt.Chart(frame), f"mark_{spec['mark']}")
+    chart = mark(**({} if "color" in spec else {"color": palette.BLUE})).encode(
+        **encoding, tooltip=_tooltips(frame, tooltip, columns)
+    )
     return annotate(chart, annotations).properties(height=height)
 
 
@@ -105,7 +142,8 @@ def trend_with_bands(
         )
     is_reference = frame[color] == reference
     series = frame[~is_reference]
-    scale = alt.Scale(domain=sorted(series[color].dropna().unique().tolist()), scheme="tableau10")
+    colours = palette.for_field(color, series[color].dropna().unique().tolist())
+    scale = alt.Scale(domain=list(colours), range=list(colours.values()))
     x_axis = alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True)
     x_encoding = alt.X(f"{x}:T", title=None, axis=x_axis)
     axis = alt.Axis(format=y_format) if y_format else alt.Axis()
@@ -127,7 +165,7 @@ def trend_with_bands(
     if is_reference.any():
         layers.append(
             alt.Chart(frame[is_reference])
-            .mark_line(color="#7f7f7f", strokeDash=[5, 4], strokeWidth=2)
+            .mark_line(color=palette.GREY, strokeDash=[5, 4], strokeWidth=2)
             .encode(x=x_encoding, y=y_encoding, tooltip=tips)
         )
     layers.append(
@@ -167,15 +205,15 @@ def range_box_plot(
     y = alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip or [category, low, q1, median, q3, high])
     layers = [
-        base.mark_rule(color="#4c78a8").encode(x=alt.X(f"{low}:Q", title=x_title), x2=f"{high}:Q"),
-        base.mark_bar(size=14, color="#c6dbef", stroke="#4c78a8").encode(x=f"{q1}:Q", x2=f"{q3}:Q"),
-        base.mark_tick(color="#08306b", thickness=3, size=14).encode(x=f"{median}:Q"),
+        base.mark_rule(color=palette.BLUE).encode(x=alt.X(f"{low}:Q", title=x_title), x2=f"{high}:Q"),
+        base.mark_bar(size=14, color=palette.SKY, stroke=palette.BLUE).encode(x=f"{q1}:Q", x2=f"{q3}:Q"),
+        base.mark_tick(color=palette.BLUE, thickness=3, size=14).encode(x=f"{median}:Q"),
     ]
     if marker:
         layers.append(
-            base.mark_point(shape="diamond", filled=True, color="#d62728", size=90, opacity=1).encode(
-                x=f"{marker}:Q"
-            )
+            base.mark_point(
+                shape="diamond", filled=True, color=palette.VERMILLION, size=90, opacity=1
+            ).encode(x=f"{marker}:Q")
         )
     return alt.layer(*layers).properties(height=height or max(120, 30 * len(frame)))
 
@@ -185,7 +223,7 @@ DEMAND_PARTS = {
     "backordered_units": "Backordered",
     "lost_units": "Lost (canceled)",
 }
-DEMAND_COLOURS = ["#4c78a8", "#f58518", "#e45756"]
+DEMAND_COLOURS = [palette.DEMAND[name] for name in DEMAND_PARTS.values()]
 
 
 def _weekly_bars(frame: pd.DataFrame) -> pd.DataFrame:
@@ -259,7 +297,12 @@ def unmet_by_category(
             x2="week_end:T",
             y=alt.Y("unmet_from:Q", title="Unmet units (backordered + lost)"),
             y2="unmet_to:Q",
-            color=alt.Color("category:N", title=None, legend=alt.Legend(orient="top", columns=4)),
+            color=alt.Color(
+                "category:N",
+                title=None,
+                scale=_scale(palette.assign(frame["category"].dropna().unique().tolist())),
+                legend=alt.Legend(orient="top", columns=4),
+            ),
             opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip("week:T", title="week of"),
@@ -284,13 +327,18 @@ def surge_map(frame: pd.DataFrame, height: int = 360) -> alt.LayerChart:
         y=alt.Y("backorder_ratio:Q", title="Backordered share of recent demand", axis=alt.Axis(format="%")),
     )
     points = base.mark_circle(opacity=0.75).encode(
-        size=alt.Size("recent_units:Q", title="units, last 4 weeks", scale=alt.Scale(range=[15, 600])),
+        size=alt.Size(
+            "recent_units:Q",
+            title="units, last 4 weeks",
+            scale=alt.Scale(range=[15, 600]),
+            legend=alt.Legend(symbolFillColor=palette.MUTED, symbolStrokeColor=palette.MUTED),
+        ),
         color=alt.Color(
             "status:N",
             title=None,
             scale=alt.Scale(
-                domain=["surging, outrunning supply", "surging", "steady"],
-                range=["#e45756", "#f58518", "#bab0ac"],
+                domain=list(palette.SURGE),
+                range=list(palette.SURGE.values()),
             ),
             legend=alt.Legend(orient="top"),
         ),
@@ -306,7 +354,7 @@ def surge_map(frame: pd.DataFrame, height: int = 360) -> alt.LayerChart:
     )
     labels = (
         base.transform_filter(alt.datum.status != "steady")
-        .mark_text(align="left", dx=8, fontSize=11)
+        .mark_text(align="left", dx=8, fontSize=11, color=palette.MUTED)
         .encode(text="sku:N")
     )
     return alt.layer(points, labels).properties(height=height)
@@ -335,11 +383,19 @@ def ranked_bars(
     long = head.melt(id_vars=keep, value_vars=list(values), var_name="part", value_name="value")
     long["part"] = long["part"].map(values)
     if len(values) > 1:
-        colour = alt.Color("part:N", title=None, sort=list(values.values()), legend=alt.Legend(orient="top"))
+        parts = dict(zip(values.values(), palette.CATEGORICAL, strict=False))
+        colour = alt.Color(
+            "part:N", title=None, sort=list(parts), scale=_scale(parts), legend=alt.Legend(orient="top")
+        )
     elif color:
-        colour = alt.Color(f"{color}:N", title=None, legend=alt.Legend(orient="top", columns=4))
+        colour = alt.Color(
+            f"{color}:N",
+            title=None,
+            scale=_scale(palette.for_field(color, head[color].dropna().unique().tolist())),
+            legend=alt.Legend(orient="top", columns=4),
+        )
     else:
-        colour = alt.value("#4c78a8")
+        colour = alt.value(palette.BLUE)
     return (
         alt.Chart(long)
         .mark_bar()
@@ -367,23 +423,14 @@ def ranked_bars(
     )
 
 
-BACKLOG_FLOWS = {"new": "#f58518", "shipped": "#4c78a8", "canceled": "#e45756"}
-AGE_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
-ETA_FLAGS = {
-    "no replenishment planned": "#7b3294",
-    "promise already missed": "#d62728",
-    "will miss promise": "#f58518",
-    "on track": "#54a24b",
-    "no promise date": "#bab0ac",
-}
-ROOT_CAUSES = {
-    "supplier_late": "#d62728",
-    "demand_spike": "#f58518",
-    "oversold": "#b279a2",
-    "capacity_limited": "#9d755d",
-    "no_replenishment": "#7b3294",
-    "other": "#bab0ac",
-}
+BACKLOG_FLOWS = {flow: palette.STATUS[flow] for flow in ("new", "shipped", "canceled")}
+AGE_COLOURS = list(palette.AGE)
+ETA_FLAGS = palette.ETA_FLAGS
+ROOT_CAUSES = palette.ROOT_CAUSES
+
+
+def _scale(colours: Mapping[str, str]) -> alt.Scale:
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
 def _too_many(frame: pd.DataFrame) -> None:
@@ -415,8 +462,8 @@ def backlog_area(
         ],
     )
     chart = alt.layer(
-        base.mark_area(opacity=0.25, color="#4c78a8"),
-        base.mark_line(color="#4c78a8", point=len(data) <= 60),
+        base.mark_area(opacity=0.25, color=palette.BLUE),
+        base.mark_line(color=palette.BLUE, point=len(data) <= 60),
     )
     return annotate(chart, annotations).properties(height=height)
 
@@ -425,7 +472,7 @@ def backlog_flows(
     frame: pd.DataFrame, measure: str = "lines", annotations: pd.DataFrame | None = None, height: int = 300
 ) -> alt.Chart | alt.LayerChart:
     """Weekly backorders opened (up) against those shipped and canceled (down), with the week's
-    net change in the backlog as a black tick; a week the period cuts is faded."""
+    net change in the backlog as a grey tick; a week the period cuts is faded."""
     _too_many(frame)
     data = frame.assign(
         week=pd.to_datetime(frame["week"]),
@@ -474,7 +521,7 @@ def backlog_flows(
     )
     net = (
         alt.Chart(data.assign(middle=data["week"] + pd.Timedelta(days=3, hours=12)))
-        .mark_tick(color="black", thickness=3, size=14)
+        .mark_tick(color=palette.MUTED, thickness=3, size=14)
         .encode(
             x="middle:T",
             y=f"net_{measure}:Q",
@@ -588,11 +635,11 @@ def calibration(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
     """Predicted against observed cancellation rate per decile of predicted risk; a calibrated
     model's points sit on the dashed diagonal."""
     top = float(max(table["predicted"].max(), table["observed"].max(), 0.05)) if not table.empty else 1.0
-    diagonal = alt.Chart(pd.DataFrame({"rate": [0.0, top]})).mark_line(strokeDash=[4, 4], color="#8a8a8a")
+    diagonal = alt.Chart(pd.DataFrame({"rate": [0.0, top]})).mark_line(strokeDash=[4, 4], color=palette.MUTED)
     diagonal = diagonal.encode(x="rate:Q", y="rate:Q")
     points = (
         alt.Chart(table)
-        .mark_line(point=alt.OverlayMarkDef(size=70), color="#e45756")
+        .mark_line(point=alt.OverlayMarkDef(size=70), color=palette.VERMILLION)
         .encode(
             x=alt.X("predicted:Q", title="Predicted cancellation rate", axis=alt.Axis(format="%")),
             y=alt.Y("observed:Q", title="Observed cancellation rate", axis=alt.Axis(format="%")),

@@ -17,10 +17,14 @@ import yaml
 from dashboard import registry, safeyaml
 from dashboard.query import limits, warehouse
 
-HEADER_KEYS = ("title", "description", "params", "chart")
+HEADER_KEYS = ("title", "description", "params", "chart", "columns")
 PARAM_KEYS = ("type", "default", "optional", "from", "options", "label", "help")
 PARAM_TYPES = ("date", "int", "float", "text", "choice", "bool")
 CHART_KEYS = ("mark", "x", "y", "color", "tooltip")
+COLUMN_KEYS = ("label", "format", "help")
+# How a column's values read: whole numbers, numbers, shares shown as %, the settings' currency,
+# calendar days, dates and date-times.
+FORMATS = ("integer", "decimal", "percent", "money", "days", "date", "datetime")
 MARKS = ("area", "bar", "line", "point", "rect", "rule", "tick", "boxplot")
 GLOBAL_FILTERS = ("start", "end", "category", "supplier", "channel")
 NOT_QUERIES = ("views",)
@@ -52,6 +56,15 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Column:
+    """How one output column is shown: its heading, number format and tooltip."""
+
+    label: str | None = None
+    format: str | None = None
+    help: str | None = None
+
+
+@dataclass(frozen=True)
 class Query:
     id: str
     path: Path
@@ -62,6 +75,7 @@ class Query:
     description: str = ""
     params: tuple[Param, ...] = ()
     chart: Mapping[str, Any] | None = None
+    columns: Mapping[str, Column] = field(default_factory=dict)
     error: str | None = None
 
     @property
@@ -132,6 +146,32 @@ def _parse_chart(chart: Any, where: str) -> Mapping[str, Any]:
     return chart
 
 
+def _parse_columns(raw: Any, text: str, file: str) -> dict[str, Column]:
+    """`columns:` maps an output column to {label, format, help}; a plain string is its label."""
+    if not isinstance(raw, dict):
+        raise QueryError(f"{file}:{_key_line(text, 'columns')}: columns must map a column to {{label: ...}}")
+    parsed: dict[str, Column] = {}
+    for name, spec in raw.items():
+        where = f"{file}:{_key_line(text, str(name))}"
+        if isinstance(spec, str):
+            spec = {"label": spec}
+        if not isinstance(spec, dict):
+            raise QueryError(f"{where}: column '{name}' must be a label or {{label, format, help}}")
+        unknown = sorted(set(spec) - set(COLUMN_KEYS))
+        if unknown:
+            raise QueryError(
+                f"{where}: column '{name}' has unknown key '{unknown[0]}'; use {', '.join(COLUMN_KEYS)}"
+            )
+        kind = spec.get("format")
+        if kind is not None and kind not in FORMATS:
+            raise QueryError(f"{where}: column '{name}' has format {kind!r}; use one of {', '.join(FORMATS)}")
+        label, tip = spec.get("label"), spec.get("help")
+        parsed[str(name)] = Column(
+            label=None if label is None else str(label), format=kind, help=None if tip is None else str(tip)
+        )
+    return parsed
+
+
 def _validate_sql(text: str, declared: set[str], file: str) -> None:
     try:
         statements = duckdb.extract_statements(text)
@@ -184,6 +224,7 @@ def parse(path: Path, root: Path | None = None) -> Query:
     _validate_sql(text, {p.name for p in params}, file)
     chart_at = f"{file}:{_key_line(text, 'chart')}"
     chart = _parse_chart(header["chart"], chart_at) if header.get("chart") is not None else None
+    columns = _parse_columns(header["columns"], text, file) if header.get("columns") is not None else {}
     return Query(
         id=path.stem,
         path=path,
@@ -194,6 +235,7 @@ def parse(path: Path, root: Path | None = None) -> Query:
         description=str(header.get("description") or "").strip(),
         params=params,
         chart=chart,
+        columns=columns,
     )
 
 
@@ -388,6 +430,13 @@ class CheckResult:
     error: str | None = None
     rows: int = 0
     params: dict[str, Any] = field(default_factory=dict)
+    unlabelled: tuple[str, ...] = ()
+
+
+def unlabelled(query: Query, output: list[str]) -> tuple[str, ...]:
+    """Output columns the header gives no label: tables and the report then show the name with its
+    underscores as spaces, which reads like code, so `check` warns about them."""
+    return tuple(name for name in output if not (query.columns.get(name) or Column()).label)
 
 
 def check(con: duckdb.DuckDBPyConnection, defaults: Mapping[str, Any]) -> list[CheckResult]:
@@ -401,7 +450,9 @@ def check(con: duckdb.DuckDBPyConnection, defaults: Mapping[str, Any]) -> list[C
         try:
             params = bind(query, defaults, day)
             frame = run(con, query, params)
-            results.append(CheckResult(query, None, len(frame), params))
+            results.append(
+                CheckResult(query, None, len(frame), params, unlabelled(query, list(frame.columns)))
+            )
         except QueryError as exc:
             results.append(CheckResult(query, str(exc)))
     return results

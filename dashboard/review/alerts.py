@@ -55,20 +55,36 @@ class Rule:
     per: str | None = None
 
 
+# Metrics in words, for alerts a manager reads ("Keystone Home Goods on-time rate 15.3%").
+WORDS = {
+    **{tile.key: tile.label.lower() for tile in (*weekly.TILES, weekly.REVENUE_AT_RISK)},
+    "avg_time_to_fill_days": "average time to fill",
+    "avg_supplier_delay_days": "average supplier delay",
+    "lines_ordered": "lines ordered",
+    "backordered_lines": "backordered lines",
+    "backorders_closed": "backorders closed",
+    "po_lines_received": "PO lines received",
+}
+
+
 @dataclass(frozen=True)
 class Breach:
     rule: Rule
     value: float
     week: weekly.Week
     group: str | None = None
+    name: str | None = None  # the group's display name (a supplier's name rather than its id)
 
     def __str__(self) -> str:
+        """Plain words with names, not metric ids: 'Keystone Home Goods on-time rate 15.3% (target
+        ≥ 20.0%)'. A rule's `below` is the least the metric should be, `above` the most."""
         rule = self.rule
-        over = rule.above is not None and self.value > rule.above
-        side, limit = ("above", rule.above) if over else ("below", rule.below)
-        where = f" [{rule.per} {self.group}]" if self.group else ""
-        shown, bound = show(rule.metric, self.value), show(rule.metric, limit)
-        return f"{rule.name}{where}: {rule.metric} is {shown} ({side} {bound}) in {self.week.label}"
+        words = WORDS.get(rule.metric, rule.metric.replace("_", " "))
+        who = self.name or self.group
+        subject = f"{who} {words.removeprefix(f'{rule.per} ')}" if who else words[:1].upper() + words[1:]
+        bounds = [f"≥ {show(rule.metric, rule.below)}"] if rule.below is not None else []
+        bounds += [f"≤ {show(rule.metric, rule.above)}"] if rule.above is not None else []
+        return f"{subject} {show(rule.metric, self.value)} (target {' and '.join(bounds)})"
 
 
 def show(metric: str, value: float | None) -> str:
@@ -134,9 +150,11 @@ def check(
     groups: Mapping[str, Sequence[str]],
     scope: Mapping[str, Any] | None = None,
     scores: weekly.RiskScores | None = None,
+    names: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> list[Breach]:
     """Every rule against the week's KPIs; a `per` rule is checked for each supplier, category or channel.
-    revenue_at_risk needs the risk model (scores); without it, rules on it are not checked."""
+    revenue_at_risk needs the risk model (scores); without it, rules on it are not checked. `names`
+    gives display names per dimension (supplier id -> name) for the alert's words."""
     breaches: list[Breach] = []
     if scores is None:
         rules = [rule for rule in rules if rule.metric != "revenue_at_risk"]
@@ -154,5 +172,6 @@ def check(
                 rule.metric
             ]
             if _breached(rule, value):
-                breaches.append(Breach(rule, float(value), week, str(group)))
+                shown = (names or {}).get(rule.per, {}).get(group)
+                breaches.append(Breach(rule, float(value), week, str(group), shown))
     return breaches

@@ -7,6 +7,7 @@ can pass its cached runner and the command line a plain one: both then show the 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ import duckdb
 import pandas as pd
 
 from dashboard.model import outputs, risk
-from dashboard.present import charts
+from dashboard.present import charts, formats
 from dashboard.query import catalog, runner
 from dashboard.review import notes
+from dashboard.review.targets import Target
 
 Runner = runner.Runner
 TREND_WEEKS = 12
@@ -34,7 +36,12 @@ class Tile:
     kind: str  # rate, count, money or days: how to print it
     higher_is_better: bool
     help: str
+    short: str = ""  # the tile's heading where `label` does not fit a fifth of the page
     needs: tuple[str, ...] = ORDER_DATA
+
+    @property
+    def heading(self) -> str:
+        return self.short or self.label
 
 
 TILES: tuple[Tile, ...] = (
@@ -48,18 +55,45 @@ TILES: tuple[Tile, ...] = (
     Tile(
         "unit_fill_rate", "Unit fill rate", "rate", True, "1 - backordered units / units ordered in the week"
     ),
-    Tile("open_backorder_lines", "Open backorder lines", "count", False, "Open at the end of the week"),
-    Tile("open_backorder_units", "Open backordered units", "count", False, "Open at the end of the week"),
     Tile(
-        "open_backorder_value", "Open backorder value", "money", False, "Backordered units x unit price, open"
+        "open_backorder_lines",
+        "Open backorder lines",
+        "count",
+        False,
+        "Open at the end of the week",
+        "Open lines",
     ),
-    Tile("avg_backorder_age_days", "Average backorder age", "days", False, "Days since ordered, open lines"),
+    Tile(
+        "open_backorder_units",
+        "Open backordered units",
+        "count",
+        False,
+        "Open at the end of the week",
+        "Open units",
+    ),
+    Tile(
+        "open_backorder_value",
+        "Open backorder value",
+        "money",
+        False,
+        "Backordered units x unit price, open",
+        "Open value",
+    ),
+    Tile(
+        "avg_backorder_age_days",
+        "Average backorder age",
+        "days",
+        False,
+        "Days since ordered, open lines",
+        "Backorder age",
+    ),
     Tile(
         "backorder_cancellation_rate",
         "Backorder cancellation rate",
         "rate",
         False,
         "Canceled / closed backordered lines, closed in the week",
+        "Cancellation rate",
     ),
     Tile(
         "customer_on_time_rate",
@@ -68,6 +102,7 @@ TILES: tuple[Tile, ...] = (
         True,
         "Order lines promised in the week (not canceled) shipped by their promised date; needs no "
         "backorder flag",
+        "Customer on-time",
     ),
     Tile(
         "supplier_on_time_rate",
@@ -75,7 +110,8 @@ TILES: tuple[Tile, ...] = (
         "rate",
         True,
         "PO lines received on or before promise",
-        PO_DATA,
+        "Supplier on-time",
+        needs=PO_DATA,
     ),
 )
 
@@ -96,7 +132,25 @@ PROJECTED_STOCKOUTS = Tile(
     False,
     "Projected available stock below zero within 4 weeks of the week's end (Outlook page), from what "
     "was known then",
+    "Projected stock-outs",
 )
+
+
+METRICS = tuple(tile.key for tile in (*TILES, PROJECTED_STOCKOUTS, REVENUE_AT_RISK))
+# The page that explains each tile, which the tile links to with the week and the scope as filters.
+EXPLAINED_BY = {
+    "backorder_rate_lines": "backorders",
+    "unit_fill_rate": "demand_signal",
+    "open_backorder_lines": "backorders",
+    "open_backorder_units": "backorders",
+    "open_backorder_value": "backorders",
+    "avg_backorder_age_days": "backorders",
+    "backorder_cancellation_rate": "cancellation_risk",
+    "customer_on_time_rate": "backorders",
+    "supplier_on_time_rate": "suppliers",
+    "projected_stockout_skus": "outlook",
+    "revenue_at_risk": "cancellation_risk",
+}
 
 
 @dataclass(frozen=True)
@@ -229,7 +283,7 @@ def fmt(kind: str, value: Any) -> str:
     if kind == "rate":
         return f"{float(value):.1%}"
     if kind == "money":
-        return f"{float(value):,.0f}"
+        return formats.value("money", value)
     if kind == "days":
         return f"{float(value):.1f} d"
     return f"{int(value):,}"
@@ -241,7 +295,7 @@ def fmt_change(kind: str, delta: float | None) -> str:
     if kind == "rate":
         return f"{delta * 100:+.1f} pp"
     if kind == "money":
-        return f"{delta:+,.0f}"
+        return ("+" if delta >= 0 else "") + formats.value("money", delta)
     if kind == "days":
         return f"{delta:+.1f} d"
     return f"{int(delta):+,}"
@@ -255,6 +309,24 @@ class TileValue:
     delta: float | None
     good: bool | None
     series: list[float | None]
+    target: Target | None = None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the week met the tile's target; None without a target or a value."""
+        return None if self.target is None else self.target.met(self.value)
+
+    @property
+    def target_text(self) -> str:
+        """'target ≥ 95.0%': the bound the settings file sets, in the tile's own format."""
+        if self.target is None:
+            return ""
+        parts = []
+        if self.target.at_least is not None:
+            parts.append(f"≥ {fmt(self.tile.kind, self.target.at_least)}")
+        if self.target.at_most is not None:
+            parts.append(f"≤ {fmt(self.tile.kind, self.target.at_most)}")
+        return "target " + " and ".join(parts)
 
 
 def needs(tables: tuple[str, ...], held: set[str]) -> str | None:
@@ -271,7 +343,9 @@ def tiles(
     week: Week,
     scope: Mapping[str, Any] | None = None,
     scores: RiskScores | None = None,
+    *,
     held: set[str] | None = None,
+    goals: Mapping[str, Target] | None = None,
 ) -> list[TileValue]:
     """The headline tiles the warehouse's data can fill (all of them when `held` is not given)."""
     now = kpis(run, week, scope, scores)
@@ -286,8 +360,87 @@ def tiles(
         if tile is REVENUE_AT_RISK and scores is not None:
             ends = [pd.Timestamp(start).date() + dt.timedelta(days=6) for start in history["week_start"]]
             series = scores.revenue_series(ends, dict(scope or {}))
-        values.append(TileValue(tile, now[tile.key], before[tile.key], delta, is_good(tile, delta), series))
+        values.append(
+            TileValue(
+                tile,
+                now[tile.key],
+                before[tile.key],
+                delta,
+                is_good(tile, delta),
+                series,
+                (goals or {}).get(tile.key),
+            )
+        )
     return values
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def streak(series: list[float | None]) -> int:
+    """How many weeks in a row, ending with the last, the series moved the way its last week did."""
+    points = [v for v in series if v is not None]
+    steps = [b - a for a, b in itertools.pairwise(points)]
+    if not steps or steps[-1] == 0:
+        return 0
+    count = 0
+    for step in reversed(steps):
+        if (step > 0) != (steps[-1] > 0) or step == 0:
+            break
+        count += 1
+    return count
+
+
+def gap_text(item: TileValue) -> str:
+    """'18.2 pts under target': how far a missed target is missed, in the tile's units."""
+    assert item.target is not None
+    gap = item.target.gap(item.value)
+    if item.tile.kind == "rate":
+        amount = f"{gap * 100:.1f} pts"
+    elif item.tile.kind == "days":
+        amount = f"{gap:.1f} days"
+    else:
+        amount = fmt(item.tile.kind, gap)
+    return f"{item.tile.label.lower()} is {amount} {item.target.side} target"
+
+
+def verdict(items: list[TileValue]) -> str:
+    """One line a manager can read in ten seconds: where the backlog went (and for how long), then
+    the target missed by most, or, with no targets set, the headline figure that moved worst."""
+    by_key = {item.tile.key: item for item in items}
+    backlog = by_key.get("open_backorder_lines")  # absent when the warehouse holds no orders
+    weeks = streak(backlog.series) if backlog else 0
+    if backlog is None or backlog.value is None:
+        opening, good = "No backlog figure this week", None
+    elif not backlog.delta:
+        opening, good = f"Backlog unchanged: {fmt('count', backlog.value)} lines", None
+    else:
+        moved = "grew" if backlog.delta > 0 else "shrank"
+        run = f" for the {ordinal(weeks)} week" if weeks >= 2 else ""
+        lines = f"{fmt('count', backlog.value)} lines ({fmt_change('count', backlog.delta)})"
+        opening = f"Backlog {moved}{run}: {lines}"
+        good = backlog.delta < 0
+    judged = [item for item in items if item.target is not None and item.met is not None]
+    missed = [item for item in judged if not item.met]
+    if judged:
+        if not missed:
+            return f"{opening}, and all {len(judged)} targets are met"
+        worst = max(missed, key=lambda item: item.target.relative_gap(item.value))
+        link = "but" if good else "and"
+        count = f" ({len(missed)} of {len(judged)} targets missed)" if len(missed) > 1 else ""
+        return f"{opening}, {link} {gap_text(worst)}{count}"
+    worse = [i for i in items if i.good is False and i.value and i.tile.key != "open_backorder_lines"]
+    if not worse:
+        return f"{opening}; no headline figure got worse"
+    worst = max(worse, key=lambda i: abs(i.delta or 0) / abs(float(i.previous or i.value or 1)))
+    link = "but" if good else "and"
+    moved = "rose" if (worst.delta or 0) > 0 else "fell"
+    return (
+        f"{opening}, {link} {worst.tile.label.lower()} {moved} to {fmt(worst.tile.kind, worst.value)} "
+        f"({fmt_change(worst.tile.kind, worst.delta)})"
+    )
 
 
 def movers(
@@ -321,15 +474,28 @@ def annotations(run: Runner, start: Any, end: Any, scope: Mapping[str, Any] | No
     return charts.clip(pd.concat(parts, ignore_index=True) if parts else written, start, end)
 
 
-def backlog_chart(history: pd.DataFrame, marks: pd.DataFrame | None, height: int = 240) -> alt.LayerChart:
+def backlog_chart(
+    history: pd.DataFrame,
+    marks: pd.DataFrame | None,
+    height: int = 240,
+    columns: Mapping[str, catalog.Column] | None = None,
+) -> alt.LayerChart:
+    """Open backordered units at each week's end, labelled from kpi_trend.sql's `columns:`."""
     spec = {"mark": "area", "x": "week_start:T", "y": "open_backorder_units:Q"}
-    return charts.from_spec(history, spec, marks, height=height)
+    return charts.from_spec(history, spec, marks, height=height, columns=columns)
 
 
 def rate_chart(history: pd.DataFrame, marks: pd.DataFrame | None, height: int = 240) -> alt.LayerChart:
-    long = history.melt("week_start", ["backorder_rate_lines", "unit_fill_rate"], "measure", "rate")
+    names = {"backorder_rate_lines": "Backorder rate", "unit_fill_rate": "Unit fill rate"}
+    long = history.melt("week_start", list(names), "measure", "rate")
+    long["measure"] = long["measure"].map(names)
     spec = {"mark": "line", "x": "week_start:T", "y": "rate:Q", "color": "measure:N"}
-    return charts.from_spec(long, spec, marks, height=height)
+    columns = {
+        "week_start": catalog.Column("Week", "date"),
+        "rate": catalog.Column("Share", "percent"),
+        "measure": catalog.Column("Measure"),
+    }
+    return charts.from_spec(long, spec, marks, height=height, columns=columns)
 
 
 LOOKBACK = dt.timedelta(weeks=8)

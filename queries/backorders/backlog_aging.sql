@@ -10,6 +10,13 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: bar, x: age_bucket:O, y: open_units:Q}
+columns:
+  age_bucket: {label: Age (days)}
+  bucket_order: {label: Bucket order, format: integer}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  share_of_units: {label: Share of units, format: percent}
 */
 with
 

@@ -12,6 +12,21 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: bar, x: week:T, y: new_lines:Q}
+columns:
+  week: {label: Week, format: date}
+  days_in_period: {label: Days in period, format: integer}
+  new_lines: {label: New lines, format: integer}
+  shipped_lines: {label: Shipped lines, format: integer}
+  canceled_lines: {label: Canceled lines, format: integer}
+  net_lines: {label: "Net change, lines", format: integer}
+  new_units: {label: New units, format: integer}
+  shipped_units: {label: Shipped units, format: integer}
+  canceled_units: {label: Canceled units, format: integer}
+  net_units: {label: "Net change, units", format: integer}
+  new_value: {label: New value, format: money}
+  shipped_value: {label: Shipped value, format: money}
+  canceled_value: {label: Canceled value, format: money}
+  net_value: {label: "Net change, value", format: money}
 */
 with
 

@@ -11,6 +11,21 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  from: {label: From, format: date}
+  to: {label: To, format: date}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  open_lines_at_start: {label: Open lines at start, format: integer}
+  open_units_at_start: {label: Open units at start, format: integer}
+  open_value_at_start: {label: Open value at start, format: money}
+  avg_age_days: {label: Average age (days), format: days}
+  oldest_age_days: {label: Oldest (days), format: days}
+  past_promise_lines: {label: Lines past promise, format: integer}
+  new_lines: {label: New lines, format: integer}
+  shipped_lines: {label: Shipped lines, format: integer}
+  canceled_lines: {label: Canceled lines, format: integer}
 */
 with
 

@@ -13,6 +13,12 @@ params:
   channel: {type: choice, from: orders.channel, optional: true}
   grain: {type: choice, options: [week, day], default: week, label: Each, help: the end of each day or week}
 chart: {mark: line, x: day:T, y: open_units:Q}
+columns:
+  day: {label: Day, format: date}
+  period: {label: Period, format: date}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
 */
 with
 

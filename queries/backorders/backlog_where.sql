@@ -10,6 +10,16 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: bar, x: open_units:Q, y: member:N, color: dimension:N}
+columns:
+  dimension: {label: Breakdown}
+  member: {label: Member}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  share_of_units: {label: Share of units, format: percent}
+  share_of_value: {label: Share of value, format: percent}
+  oldest_age_days: {label: Oldest (days), format: days}
+  avg_age_days: {label: Average age (days), format: days}
 */
 with
 

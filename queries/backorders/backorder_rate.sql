@@ -13,6 +13,17 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: line, x: week:T, y: backorder_rate_lines:Q, color: channel:N}
+columns:
+  week: {label: Week, format: date}
+  channel: {label: Channel}
+  days_in_period: {label: Days in period, format: integer}
+  lines_ordered: {label: Lines ordered, format: integer}
+  backordered_lines: {label: Backordered lines, format: integer}
+  units_ordered: {label: Units ordered, format: integer}
+  backordered_units: {label: Backordered units, format: integer}
+  backorder_rate_lines: {label: Backorder rate (lines), format: percent}
+  backorder_rate_units: {label: Backorder rate (units), format: percent}
+  unit_fill_rate: {label: Unit fill rate, format: percent}
 */
 with
 

@@ -9,6 +9,12 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: bar, x: eta_week:T, y: open_units:Q, color: eta_flag:N}
+columns:
+  eta_week: {label: ETA week, format: date}
+  eta_flag: {label: ETA against promise}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
 */
 with
 

@@ -9,6 +9,23 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  order_id: {label: Order}
+  line_no: {label: Line, format: integer}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  supplier_name: {label: Supplier}
+  customer_id: {label: Customer}
+  channel: {label: Channel}
+  ordered_date: {label: Ordered, format: date}
+  age_days: {label: Age (days), format: days}
+  backordered_qty: {label: Backordered qty, format: integer}
+  value: {label: Value, format: money}
+  promised_date: {label: Promised, format: date}
+  eta: {label: ETA, format: date}
+  eta_po_line: {label: ETA from PO line}
+  days_late: {label: Days late, format: days}
+  eta_flag: {label: ETA against promise}
 */
 with
 

@@ -14,6 +14,13 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: bar, x: open_units:Q, y: eta_flag:N}
+columns:
+  eta_flag: {label: ETA against promise}
+  flag_order: {label: Flag order, format: integer}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  avg_days_late: {label: Average days late, format: days}
 */
 with
 

@@ -10,6 +10,23 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
   top: {type: int, default: 25, label: Lines, help: how many of the oldest lines to list}
+columns:
+  order_id: {label: Order}
+  line_no: {label: Line, format: integer}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  supplier_name: {label: Supplier}
+  customer_id: {label: Customer}
+  channel: {label: Channel}
+  ordered_date: {label: Ordered, format: date}
+  age_days: {label: Age (days), format: days}
+  backordered_qty: {label: Backordered qty, format: integer}
+  value: {label: Value, format: money}
+  promised_date: {label: Promised, format: date}
+  days_past_promise: {label: Days past promise, format: days}
+  status_now: {label: Status now}
+  closed_date: {label: Closed, format: date}
+  eta_now: {label: ETA now, format: date}
 */
 select
     order_id::varchar as order_id,

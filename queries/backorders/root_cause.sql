@@ -32,6 +32,37 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  root_cause: {label: Root cause}
+  evidence: {label: Evidence}
+  also: {label: Also}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  open_lines: {label: Open lines, format: integer}
+  oldest_age_days: {label: Oldest (days), format: days}
+  supplier_name: {label: Supplier}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  oversold_units: {label: Oversold units, format: integer}
+  last_week_units: {label: Units last week, format: integer}
+  recent_weekly_units: {label: Recent units/week, format: decimal}
+  baseline_weekly_units: {label: Baseline units/week, format: decimal}
+  backlog_units_all_channels: {label: "Backlog units, all channels", format: integer}
+  open_po_qty: {label: Open PO qty, format: integer}
+  next_po_promised: {label: Next PO promised, format: date}
+  late_po_lines: {label: Late PO lines, format: integer}
+  max_days_past_promise: {label: Most days past promise, format: days}
+  supplier_recent_on_time: {label: "Supplier on-time, recent", format: percent}
+  supplier_usual_on_time: {label: "Supplier on-time, usual", format: percent}
+  maker_ordered_units: {label: Units ordered from maker, format: integer}
+  maker_made_units: {label: Units made, format: integer}
+  is_oversold: {label: Oversold}
+  is_capacity_limited: {label: Capacity limited}
+  is_demand_spike: {label: Demand spike}
+  is_supplier_late: {label: Supplier late}
+  is_no_replenishment: {label: No replenishment}
 */
 with
 

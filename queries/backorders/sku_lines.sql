@@ -14,6 +14,24 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
   sku: {type: text, default: '', label: SKU, help: the SKU whose lines to list}
+columns:
+  order_id: {label: Order}
+  line_no: {label: Line, format: integer}
+  customer_id: {label: Customer}
+  segment: {label: Segment}
+  channel: {label: Channel}
+  ordered_date: {label: Ordered, format: date}
+  qty: {label: Qty, format: integer}
+  backordered_qty: {label: Backordered qty, format: integer}
+  value: {label: Value, format: money}
+  promised_date: {label: Promised, format: date}
+  status_at_end: {label: Status at end}
+  age_days: {label: Age (days), format: days}
+  days_past_promise: {label: Days past promise, format: days}
+  status_now: {label: Status now}
+  closed_date: {label: Closed, format: date}
+  eta_now: {label: ETA now, format: date}
+  oversold: {label: Oversold}
 */
 with
 

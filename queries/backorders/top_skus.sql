@@ -11,6 +11,24 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
   top: {type: int, default: 15, label: SKUs, help: how many SKUs each ranking keeps}
+columns:
+  rank_by_units: {label: Rank by units, format: integer}
+  rank_by_value: {label: Rank by value, format: integer}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  supplier_name: {label: Supplier}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  open_lines: {label: Open lines, format: integer}
+  oldest_age_days: {label: Oldest (days), format: days}
+  on_hand: {label: On hand, format: integer}
+  available: {label: Available, format: integer}
+  on_order: {label: On order, format: integer}
+  next_po_promised: {label: Next PO promised, format: date}
+  next_po_days_late: {label: Next PO days late, format: days}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  snapshot_date: {label: Stock snapshot, format: date}
 */
 with
 

@@ -15,6 +15,12 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: line, x: days_waited:Q, y: share_canceled:Q, color: breakdown:N, tooltip: [breakdown, days_waited, share_canceled, lines_waiting, lines]}
+columns:
+  breakdown: {label: Breakdown}
+  days_waited: {label: Days waited, format: days}
+  share_canceled: {label: Share canceled, format: percent}
+  lines_waiting: {label: Lines waiting, format: integer}
+  lines: {label: Lines, format: integer}
 */
 with
 

@@ -17,6 +17,12 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: line, x: days_waited:Q, y: cancel_rate:Q, color: promise:N, tooltip: [promise, days_waited, cancel_rate, lines_waiting, canceled]}
+columns:
+  promise: {label: Promise}
+  days_waited: {label: Days waited, format: days}
+  cancel_rate: {label: Cancellation rate, format: percent}
+  lines_waiting: {label: Lines waiting, format: integer}
+  canceled: {label: Canceled, format: integer}
 */
 with
 

@@ -14,6 +14,21 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  customer_id: {label: Customer}
+  segment: {label: Segment}
+  channel: {label: Channel}
+  order_id: {label: Order}
+  ordered_date: {label: Ordered, format: date}
+  days_waited: {label: Days waited, format: days}
+  lines_due: {label: Lines due, format: integer}
+  skus: {label: SKUs}
+  units: {label: Units, format: integer}
+  value: {label: Value, format: money}
+  promised_date: {label: Promised, format: date}
+  new_eta: {label: New ETA, format: date}
+  days_late: {label: Days late, format: days}
+  reasons: {label: Reasons}
 */
 with
 

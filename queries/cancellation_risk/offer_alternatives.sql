@@ -13,6 +13,22 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  order_id: {label: Order}
+  line_no: {label: Line, format: integer}
+  customer_id: {label: Customer}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  unit_price: {label: Unit price, format: money}
+  backordered_qty: {label: Backordered qty, format: integer}
+  rank: {label: Rank, format: integer}
+  alternative_sku: {label: Alternative SKU}
+  alternative_name: {label: Alternative}
+  alternative_price: {label: Alternative price, format: money}
+  price_difference_pct: {label: "Price difference (%)", format: decimal}
+  available: {label: Available, format: integer}
+  covers_line: {label: Covers the line}
 */
 with
 

@@ -26,6 +26,38 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  role: {label: Role}
+  day: {label: Day, format: date}
+  order_id: {label: Order}
+  line_no: {label: Line, format: integer}
+  customer_id: {label: Customer}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  made_to_order: {label: Made to order}
+  channel: {label: Channel}
+  segment: {label: Segment}
+  ordered_date: {label: Ordered, format: date}
+  promised_date: {label: Promised, format: date}
+  eta: {label: ETA, format: date}
+  backordered_qty: {label: Backordered qty, format: integer}
+  value: {label: Value, format: money}
+  days_waited: {label: Days waited, format: days}
+  days_to_promise: {label: Days to promise, format: days}
+  eta_days: {label: Days to ETA, format: days}
+  po_overdue_days: {label: PO overdue (days), format: days}
+  supply_overdue_days: {label: Supply overdue (days), format: days}
+  supplier_recent_delay_days: {label: Supplier recent delay (days), format: days}
+  queue_units: {label: Units queued ahead, format: integer}
+  queue_head_days: {label: Queue head waited (days), format: days}
+  free_stock: {label: Free stock, format: integer}
+  customer_cancellations: {label: Customer cancellations, format: integer}
+  customer_backorders_closed: {label: Customer backorders closed, format: integer}
+  outcome: {label: Outcome}
+  closed_date: {label: Closed, format: date}
+  canceled: {label: Canceled, format: integer}
 */
 with
 

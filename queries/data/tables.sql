@@ -1,6 +1,11 @@
 /*
 title: Tables in the warehouse
 description: Row count of every canonical table and the span of its event dates.
+columns:
+  table_name: {label: Table}
+  row_count: {label: Rows, format: integer}
+  first_date: {label: First date, format: date}
+  last_date: {label: Last date, format: date}
 */
 select 'suppliers' as table_name, count(*) as row_count, null::date as first_date, null::date as last_date,
 from suppliers

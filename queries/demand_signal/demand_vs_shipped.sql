@@ -16,6 +16,17 @@ params:
   channel: {type: choice, from: orders.channel, optional: true}
   sku: {type: choice, from: products.sku, optional: true, label: SKU, help: Show one SKU's weekly demand}
 chart: {mark: bar, x: week:T, y: demand_units:Q, color: category:N, tooltip: [week, category, demand_units, from_stock_units, backordered_units, lost_units]}
+columns:
+  week: {label: Week, format: date}
+  category: {label: Category}
+  days_in_period: {label: Days in period, format: integer}
+  lines_ordered: {label: Lines ordered, format: integer}
+  demand_units: {label: Demand units, format: integer}
+  from_stock_units: {label: From stock, format: integer}
+  backordered_units: {label: Backordered units, format: integer}
+  lost_units: {label: Lost (canceled), format: integer}
+  unmet_units: {label: Unmet units, format: integer}
+  unit_fill_rate: {label: Unit fill rate, format: percent}
 */
 with
 

@@ -20,6 +20,21 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: point, x: stockout_days:Q, y: est_lost_value:Q, color: category:N, tooltip: [sku, product_name, stockout_days, adjusted_daily_demand, est_lost_units, est_lost_value, canceled_units, canceled_value]}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  canceled_lines: {label: Canceled lines, format: integer}
+  canceled_units: {label: Canceled units, format: integer}
+  canceled_value: {label: Canceled value, format: money}
+  in_stock_days: {label: Days in stock, format: integer}
+  stockout_days: {label: Days out of stock, format: integer}
+  in_stock_units: {label: Units sold in stock, format: integer}
+  adjusted_daily_demand: {label: "Daily demand, adjusted", format: decimal}
+  est_lost_units: {label: Estimated lost units, format: integer}
+  est_lost_value: {label: Estimated lost value, format: money}
+  ordered_while_out_units: {label: Units ordered while out, format: integer}
 */
 with
 

@@ -32,6 +32,31 @@ params:
     label: Service level
     help: Share of replenishment cycles that should not run out; sets z for the safety stock
 chart: {mark: point, x: days_of_supply:Q, y: revenue_at_stake:Q, color: category:N, tooltip: [sku, product_name, days_of_supply, reorder_point, suggested_qty, revenue_at_stake]}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  unit_price: {label: Unit price, format: money}
+  period_units: {label: Units in period, format: integer}
+  daily_demand: {label: Daily demand, format: decimal}
+  daily_demand_sd: {label: Daily demand sd, format: decimal}
+  lead_time_basis: {label: Lead time from}
+  lead_time_po_lines: {label: Lead time PO lines, format: integer}
+  lead_time_days: {label: Lead time (days), format: days}
+  lead_time_sd_days: {label: Lead time sd (days), format: days}
+  on_hand: {label: On hand, format: integer}
+  on_order: {label: On order, format: integer}
+  open_backlog: {label: Open backlog, format: integer}
+  inventory_position: {label: Inventory position, format: integer}
+  days_of_supply: {label: Days of supply, format: days}
+  z: {label: Service z, format: decimal}
+  safety_stock: {label: Safety stock, format: integer}
+  reorder_point: {label: Reorder point, format: integer}
+  order_up_to: {label: Order up to, format: integer}
+  suggested_qty: {label: Suggested qty, format: integer}
+  suggested_cost: {label: Suggested cost, format: money}
+  revenue_at_stake: {label: Revenue at stake, format: money}
 */
 with
 

@@ -21,6 +21,23 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: point, x: oldest_age_days:Q, y: open_value:Q, color: waiting_customers:Q, tooltip: [sku, product_name, waiting_customers, open_units, open_value, oldest_age_days, priority]}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  waiting_customers: {label: Customers waiting, format: integer}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  oldest_age_days: {label: Oldest (days), format: days}
+  avg_age_days: {label: Average age (days), format: days}
+  revenue_at_risk: {label: Revenue at risk, format: money}
+  priority: {label: Priority, format: decimal}
+  expedite_po: {label: PO to expedite}
+  next_eta: {label: Next ETA, format: date}
+  lines_without_po: {label: Lines without PO, format: integer}
 */
 with
 

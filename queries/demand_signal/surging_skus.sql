@@ -17,6 +17,23 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
 chart: {mark: point, x: ratio:Q, y: backorder_ratio:Q, color: status:N, tooltip: [sku, product_name, recent_units, baseline_weekly_mean, ratio, robust_z, backorder_ratio]}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  recent_units: {label: "Units, last 4 weeks", format: integer}
+  baseline_units: {label: "Units, baseline 12 weeks", format: integer}
+  recent_weekly_mean: {label: Recent units/week, format: decimal}
+  baseline_weekly_mean: {label: Baseline units/week, format: decimal}
+  baseline_weekly_median: {label: Baseline median/week, format: decimal}
+  ratio: {label: Demand ratio, format: decimal}
+  robust_z: {label: Robust z, format: decimal}
+  recent_backordered_units: {label: "Backordered, last 4 weeks", format: integer}
+  backorder_ratio: {label: Backordered share, format: percent}
+  surging: {label: Surging}
+  outrunning_supply: {label: Outrunning supply}
+  status: {label: Status}
 */
 with
 

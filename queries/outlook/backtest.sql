@@ -17,6 +17,18 @@ description: >
 params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+columns:
+  weeks_back: {label: Weeks back, format: integer}
+  cutoff: {label: Cut-off, format: date}
+  skus: {label: SKUs, format: integer}
+  projected: {label: Projected short, format: integer}
+  went_on_backorder: {label: Went on backorder, format: integer}
+  right_calls: {label: Right calls, format: integer}
+  precision: {label: Precision, format: percent}
+  recall: {label: Recall, format: percent}
+  roc_auc: {label: ROC AUC, format: decimal}
+  mase: {label: MASE, format: decimal}
+  naive_mase: {label: MASE of the naive forecast, format: decimal}
 */
 with
 

@@ -15,6 +15,17 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
 chart: {mark: area, x: day:T, y: open_units:Q}
+columns:
+  day: {label: Day, format: date}
+  open_lines: {label: Open lines, format: integer}
+  open_units: {label: Open units, format: integer}
+  open_value: {label: Open value, format: money}
+  units_low: {label: "Units, low", format: integer}
+  units_high: {label: "Units, high", format: integer}
+  value_low: {label: "Value, low", format: money}
+  value_high: {label: "Value, high", format: money}
+  lines_low: {label: "Lines, low", format: integer}
+  lines_high: {label: "Lines, high", format: integer}
 */
 with
 

@@ -18,6 +18,35 @@ params:
   horizon: {type: int, default: 4, label: Weeks ahead, help: 1 to 8 weeks after the as-of date}
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  stockout_date: {label: Short from, format: date}
+  days_to_stockout: {label: Days to stock-out, format: integer}
+  units_short: {label: Units short, format: integer}
+  value_short: {label: Value short, format: money}
+  available_now: {label: Available now, format: integer}
+  backlog_units: {label: Backlog units, format: integer}
+  forecast_units: {label: Forecast units, format: decimal}
+  expedite_po_id: {label: PO to expedite}
+  expedite_po_line: {label: PO line to expedite, format: integer}
+  expedite_supplier_id: {label: Its supplier}
+  expedite_qty: {label: Quantity on that PO line, format: integer}
+  expected_receipt: {label: Expected receipt, format: date}
+  days_earlier: {label: Days earlier needed, format: integer}
+  covers_shortfall: {label: Covers the shortfall}
+  order_qty: {label: Suggested order, format: integer}
+  short_week_1: {label: Short in week 1, format: integer}
+  short_week_2: {label: Short in week 2, format: integer}
+  short_week_3: {label: Short in week 3, format: integer}
+  short_week_4: {label: Short in week 4, format: integer}
+  short_week_5: {label: Short in week 5, format: integer}
+  short_week_6: {label: Short in week 6, format: integer}
+  short_week_7: {label: Short in week 7, format: integer}
+  short_week_8: {label: Short in week 8, format: integer}
 */
 with
 

@@ -10,6 +10,16 @@ params:
   sku: {type: text, optional: true, label: SKU}
   horizon: {type: int, default: 4, label: Weeks ahead, help: 1 to 8 weeks after the as-of date}
 chart: {mark: line, x: day:T, y: available:Q}
+columns:
+  day: {label: Day, format: date}
+  day_no: {label: Day number, format: integer}
+  demand: {label: Demand, format: decimal}
+  receipts: {label: Receipts, format: integer}
+  start_available: {label: Available at start, format: decimal}
+  backlog_units: {label: Backlog units, format: integer}
+  available: {label: Available, format: decimal}
+  available_low: {label: "Available, low", format: decimal}
+  available_high: {label: "Available, high", format: decimal}
 */
 with
 

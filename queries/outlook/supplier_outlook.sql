@@ -13,6 +13,14 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
 chart: {mark: bar, x: value_short:Q, y: supplier_name:N, tooltip: [supplier_id, supplier_name, skus_short, late_lines, soon_due_lines, no_po_skus, value_short]}
+columns:
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  skus_short: {label: SKUs short, format: integer}
+  late_lines: {label: Late PO lines, format: integer}
+  soon_due_lines: {label: PO lines due soon, format: integer}
+  no_po_skus: {label: SKUs with no PO, format: integer}
+  value_short: {label: Value short, format: money}
 */
 with
 

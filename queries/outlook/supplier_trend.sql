@@ -11,6 +11,12 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
 chart: {mark: line, x: cutoff:T, y: skus_short:Q, color: supplier_name:N, tooltip: [cutoff, supplier_id, supplier_name, skus_short, late_lines]}
+columns:
+  cutoff: {label: Cut-off, format: date}
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  skus_short: {label: SKUs short, format: integer}
+  late_lines: {label: Late PO lines, format: integer}
 */
 with
 

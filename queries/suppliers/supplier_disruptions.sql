@@ -22,6 +22,26 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  period_start: {label: Late from, format: date}
+  period_end: {label: Late to, format: date}
+  weeks: {label: Weeks, format: integer}
+  lines_due: {label: Lines due, format: integer}
+  lines_open: {label: Still open, format: integer}
+  median_delay_days: {label: Median delay (days), format: days}
+  baseline_delay_days: {label: Usual delay (days), format: days}
+  peak_z: {label: Peak z, format: decimal}
+  impact_end: {label: Impact until, format: date}
+  skus_affected: {label: SKUs hit, format: integer}
+  sku_list: {label: SKUs}
+  backorder_lines: {label: Backorder lines, format: integer}
+  backorder_units: {label: Backorder units, format: integer}
+  backorder_value: {label: Backorder value, format: money}
+  canceled_lines: {label: Canceled lines, format: integer}
+  canceled_value: {label: Canceled value, format: money}
+  open_at_end_lines: {label: Backorders open at end, format: integer}
 */
 with
 

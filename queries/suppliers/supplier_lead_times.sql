@@ -13,6 +13,22 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
 chart: {mark: tick, x: median_lead_time_days:Q, y: supplier_name:N, tooltip: [supplier_name, lines_received, lead_time_lines, p10_lead_time_days, median_lead_time_days, p90_lead_time_days, planned_lead_time_days]}
+columns:
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  lines_received: {label: Lines received, format: integer}
+  lead_time_lines: {label: Lines with a lead time, format: integer}
+  min_lead_time_days: {label: Shortest lead time (days), format: days}
+  p10_lead_time_days: {label: Lead time p10 (days), format: days}
+  q1_lead_time_days: {label: Lead time q1 (days), format: days}
+  median_lead_time_days: {label: Median lead time (days), format: days}
+  q3_lead_time_days: {label: Lead time q3 (days), format: days}
+  p90_lead_time_days: {label: Lead time p90 (days), format: days}
+  max_lead_time_days: {label: Longest lead time (days), format: days}
+  avg_lead_time_days: {label: Average lead time (days), format: days}
+  lead_time_cv: {label: Lead time CV, format: decimal}
+  planned_lead_time_days: {label: Planned lead time (days), format: days}
+  share_longer_than_planned: {label: Longer than planned, format: percent}
 */
 with
 

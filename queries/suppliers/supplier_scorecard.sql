@@ -18,6 +18,22 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  po_lines_received: {label: PO lines received, format: integer}
+  on_time_rate: {label: On-time rate, format: percent}
+  avg_delay_days: {label: Average delay (days), format: days}
+  p90_delay_days: {label: Delay p90 (days), format: days}
+  median_lead_time_days: {label: Median lead time (days), format: days}
+  lead_time_cv: {label: Lead time CV, format: decimal}
+  planned_lead_time_days: {label: Planned lead time (days), format: days}
+  open_po_lines: {label: Open PO lines, format: integer}
+  open_po_lines_past_promise: {label: Open PO lines past promise, format: integer}
+  open_backorder_lines: {label: Open backorder lines, format: integer}
+  open_backorder_units: {label: Open backordered units, format: integer}
+  open_backorder_value: {label: Open backorder value, format: money}
+  lead_time_lines: {label: Lines with a lead time, format: integer}
 */
 with
 

@@ -21,6 +21,28 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  call_rank: {label: Call order, format: integer}
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  po_id: {label: PO}
+  po_line: {label: PO line, format: integer}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  qty: {label: Qty, format: integer}
+  ordered_at: {label: Ordered, format: date}
+  promised_date: {label: Promised, format: date}
+  days_past_promise: {label: Days past promise, format: days}
+  expected_receipt: {label: Expected receipt, format: date}
+  waiting_lines: {label: Lines waiting, format: integer}
+  waiting_units: {label: Units waiting, format: integer}
+  waiting_value: {label: Value waiting, format: money}
+  customers_waiting: {label: Customers waiting, format: integer}
+  oldest_waiting_since: {label: Oldest waiting since, format: date}
+  supplier_lines_past_promise: {label: "Supplier's PO lines past promise", format: integer}
+  supplier_waiting_lines_past_promise: {label: "Supplier's waiting lines past promise", format: integer}
+  supplier_waiting_value_past_promise: {label: "Supplier's value waiting past promise", format: money}
+  supplier_waiting_value: {label: "Supplier's value waiting", format: money}
 */
 with
 

@@ -15,6 +15,16 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
 chart: {mark: line, x: week:T, y: avg_delay_days:Q, color: supplier_name:N, tooltip: [week, supplier_name, lines_due, on_time_rate, avg_delay_days]}
+columns:
+  week: {label: Week, format: date}
+  supplier_id: {label: Supplier id}
+  supplier_name: {label: Supplier}
+  lines_due: {label: Lines due, format: integer}
+  lines_received: {label: Lines received, format: integer}
+  lines_open_late: {label: Open and late, format: integer}
+  on_time_rate: {label: On-time rate, format: percent}
+  avg_delay_days: {label: Average delay (days), format: days}
+  median_delay_days: {label: Median delay (days), format: days}
 */
 with
 

@@ -9,6 +9,16 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  dimension: {label: Breakdown}
+  key: {label: Id}
+  name: {label: Name}
+  open_units_now: {label: Open units now, format: integer}
+  open_units_before: {label: Open units before, format: integer}
+  change_units: {label: "Change, units", format: integer}
+  open_value_now: {label: Open value now, format: money}
+  open_value_before: {label: Open value before, format: money}
+  change_value: {label: "Change, value", format: money}
 */
 with
 

@@ -9,6 +9,21 @@ params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
+columns:
+  canceled_at: {label: Canceled, format: datetime}
+  order_id: {label: Order}
+  line_no: {label: Line, format: integer}
+  customer_id: {label: Customer}
+  channel: {label: Channel}
+  sku: {label: SKU}
+  product_name: {label: Product}
+  category: {label: Category}
+  supplier_name: {label: Supplier}
+  backordered_qty: {label: Backordered qty, format: integer}
+  value: {label: Value, format: money}
+  wait_days: {label: Waited (days), format: days}
+  after_promise: {label: After promise}
+  cancel_reason: {label: Reason}
 */
 select
     canceled_at::timestamp as canceled_at,

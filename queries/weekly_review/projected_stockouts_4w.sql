@@ -12,6 +12,14 @@ params:
   end: {type: date, default: as_of}
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
+columns:
+  sku: {label: SKU}
+  product_name: {label: Product}
+  supplier_id: {label: Supplier id}
+  stockout_date: {label: Short from, format: date}
+  units_short: {label: Units short, format: integer}
+  value_short: {label: Value short, format: money}
+  projected_on: {label: Projected on, format: date}
 */
 with
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.present import charts, text
+from dashboard.present import charts, formats, palette, text
 from dashboard.query import catalog
 
 PAGE = "backorders"
@@ -37,11 +37,12 @@ STOCKS = {
 MEASURE_KEY = "backorders.measure"
 SKU_KEY = "sku_lines.sku"
 SKU_PARAM = "sku"
+DIALOG_KEY = "sku_lines.dialog"  # set when a table row was picked: show its lines in a dialog once
 STYLE_LIMIT = 20_000  # cells above which a table loses its colours: a Styler renders every cell
 
 HIDDEN = ("flag_order", "bucket_order")  # sort keys, not something to read
 WIDE = ("evidence", "also", "product_name")
-STATUS = {"open": "#f58518", "shipped": "#54a24b", "canceled": "#d62728"}
+STATUS = {name: palette.STATUS[name] for name in ("open", "shipped", "canceled")}
 
 
 def whole(value: Any) -> str:
@@ -50,7 +51,7 @@ def whole(value: Any) -> str:
 
 def heading(query: catalog.Query, note: str = "") -> None:
     st.markdown(f"#### {query.title}")
-    st.caption(" ".join(part for part in (query.description, note) if part))
+    cards.describe(query, note)
 
 
 def styled(frame: pd.DataFrame, column: str, colours: dict[str, str]) -> Any:
@@ -58,7 +59,10 @@ def styled(frame: pd.DataFrame, column: str, colours: dict[str, str]) -> Any:
     if frame.empty or frame.size > STYLE_LIMIT:
         return None
     return frame.style.map(
-        lambda value: f"background-color: {colours[value]}33" if value in colours else "", subset=[column]
+        lambda value: (
+            f"background-color: {colours[value]}55; color: {palette.INK}" if value in colours else ""
+        ),
+        subset=[column],
     )
 
 
@@ -67,6 +71,27 @@ def pick_sku(key: str, frame: pd.DataFrame) -> None:
     rows = st.session_state[key].selection.rows
     if rows:
         st.session_state[SKU_KEY] = str(frame.iloc[rows[0]]["sku"])
+        st.session_state[DIALOG_KEY] = True
+
+
+@st.dialog("A SKU's order lines", width="large")
+def lines_dialog(query: catalog.Query, active: filters.Filters, sku: str, title: str) -> None:
+    """The picked SKU's lines where the user is looking, rather than 3,500 px further down."""
+    st.markdown(f"**{title}**")
+    frame = cards.load(query, active, {"sku": sku})
+    if frame is None:
+        return
+    open_now = int((frame["status_at_end"] == "open").sum())
+    st.caption(
+        f"{open_now} backordered lines open at the end of {active.end:%d %b %Y}, "
+        f"{len(frame) - open_now} closed in the period. The drill-down at the foot of the page keeps them."
+    )
+    st.dataframe(
+        cards.readable(frame, query, styled(frame, "status_at_end", STATUS)),
+        width="stretch",
+        hide_index=True,
+        column_config=cards.table_config(query, frame, config_for(frame)),
+    )
 
 
 def sku_table(
@@ -74,10 +99,10 @@ def sku_table(
 ) -> None:
     """A SKU table whose rows open the drill-down, with its CSV, like every other table."""
     st.dataframe(
-        colour if colour is not None else frame,
+        cards.readable(frame, query, colour),
         hide_index=True,
         width="stretch",
-        column_config=config,
+        column_config=cards.table_config(query, frame, config),
         key=key,
         on_select=partial(pick_sku, key, frame),
         selection_mode="single-row",
@@ -94,12 +119,12 @@ def headline(query: catalog.Query, active: filters.Filters) -> None:
     for col, (label, name) in zip(cols[:3], STOCKS.items(), strict=True):
         change = row[name] - row[f"{name}_at_start"]
         still = round(change) == 0
+        kind = "money" if name == "open_value" else "integer"
+        shown = ("+" if change > 0 else "") + formats.value(kind, change)
         col.metric(
             label,
-            whole(row[name]),
-            f"{change:+,.0f} since {active.start:%d %b}"
-            if not still
-            else f"unchanged since {active.start:%d %b}",
+            formats.value(kind, row[name]) or "-",
+            f"{shown} since {active.start:%d %b}" if not still else f"unchanged since {active.start:%d %b}",
             delta_color="off" if still else "inverse",
             delta_arrow="off" if still else "auto",
         )
@@ -121,9 +146,10 @@ def headline(query: catalog.Query, active: filters.Filters) -> None:
         delta_arrow="off",
         help="Backordered lines ordered in the period, and backorders closed in it.",
     )
-    st.caption(
-        f"{query.description} Stocks are measured at the end of {active.end:%a %d %b %Y}; "
-        f"changes against the end of the day before {active.start:%a %d %b %Y}."
+    cards.describe(
+        query,
+        f"Stocks at the end of {active.end:%a %d %b %Y}, changes against the day before "
+        f"{active.start:%a %d %b %Y}.",
     )
 
 
@@ -270,7 +296,7 @@ def clearing(queries: dict[str, catalog.Query], active: filters.Filters, as_of: 
                 col.metric(
                     row.eta_flag.capitalize(),
                     f"{row.open_lines:,} lines",
-                    f"{row.open_units:,} units, value {row.open_value:,.0f}",
+                    f"{row.open_units:,} units, value {formats.value('money', row.open_value)}",
                     delta_color="off",
                     delta_arrow="off",
                 )
@@ -366,6 +392,10 @@ def drill_down(query: catalog.Query, active: filters.Filters, labels: pd.DataFra
         else:
             st.query_params.pop(SKU_PARAM, None)
             return
+        if st.session_state.pop(DIALOG_KEY, False):
+            lines_dialog(
+                query, active, sku, " · ".join(str(p) for p in (sku, names.get(sku), why.get(sku)) if p)
+            )
         frame = cards.load(query, active, {"sku": sku})
         if frame is not None:
             open_now = int((frame["status_at_end"] == "open").sum())
@@ -381,31 +411,16 @@ def drill_down(query: catalog.Query, active: filters.Filters, labels: pd.DataFra
 
 
 def config_for(frame: pd.DataFrame) -> dict[str, Any]:
-    """Readable headers, dates as dates, shares as bars, days and money with their units."""
+    """The page's layout on top of the query headers' labels and formats: shares as bars, wide text
+    columns, sort keys hidden."""
     config: dict[str, Any] = {}
     for column in frame.columns:
-        label = column.replace("_", " ").capitalize()
         if column.startswith("share_of"):
-            config[column] = st.column_config.ProgressColumn(
-                label, format="percent", min_value=0.0, max_value=1.0
-            )
-        elif column.endswith(("_rate", "_rate_lines", "_rate_units", "_on_time")):
-            config[column] = st.column_config.NumberColumn(label, format="percent")
-        elif column == "value" or (column.endswith("_value") and not column.startswith("rank")):
-            config[column] = st.column_config.NumberColumn(label, format="%.2f")
-        elif column.endswith(("_days", "days_late", "days_past_promise")):
-            fractional = pd.api.types.is_float_dtype(frame[column]) and column.startswith("avg")
-            config[column] = st.column_config.NumberColumn(label, format="%.1f d" if fractional else "%d d")
-        elif pd.api.types.is_datetime64_any_dtype(frame[column]):
-            config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
-        elif pd.api.types.is_bool_dtype(frame[column]):
-            config[column] = st.column_config.CheckboxColumn(label)
-        elif pd.api.types.is_numeric_dtype(frame[column]):
-            config[column] = st.column_config.NumberColumn(label)
-        else:
-            config[column] = st.column_config.TextColumn(label, width="large" if column in WIDE else None)
+            config[column] = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+        elif column in WIDE:
+            config[column] = st.column_config.TextColumn(width="large")
     for column in HIDDEN:
-        if column in config:
+        if column in config or column in frame.columns:
             config[column] = None
     return config
 

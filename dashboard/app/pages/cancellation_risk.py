@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
 from dashboard.model import outputs, risk
-from dashboard.present import charts
+from dashboard.present import charts, formats
 from dashboard.query import catalog
 
 PAGE = "cancellation_risk"
@@ -46,21 +46,17 @@ found = page.begin(
 )
 
 
-def number(format_: str, label: str | None = None, help_: str | None = None) -> st.column_config.NumberColumn:
-    return st.column_config.NumberColumn(label, format=format_, help=help_)
-
-
 LINE_COLUMNS = {
-    "risk": number("percent", "risk", "Probability the line is canceled before it ships"),
-    "expected_loss": number("dollar", "expected loss", "value x risk"),
-    "value": number("dollar"),
-    "days_waited": number("%d", "days waited"),
-    "backordered_qty": number("%d", "units"),
-    "promised_date": st.column_config.DateColumn("promised", format="YYYY-MM-DD"),
-    "eta": st.column_config.DateColumn("ETA", format="YYYY-MM-DD"),
-    "factor_1": st.column_config.TextColumn("raises the risk most"),
-    "factor_2": st.column_config.TextColumn("then"),
-    "factor_3": st.column_config.TextColumn("then"),
+    "risk": st.column_config.NumberColumn(
+        "Risk", format="percent", help="Probability the line is canceled before it ships"
+    ),
+    "expected_loss": st.column_config.NumberColumn(
+        "Expected loss", format=f"{formats.currency()}%,.0f", help="Value x risk"
+    ),
+    "backordered_qty": st.column_config.NumberColumn("Units"),
+    "factor_1": st.column_config.TextColumn("Raises the risk most"),
+    "factor_2": st.column_config.TextColumn("Then"),
+    "factor_3": st.column_config.TextColumn("Then"),
 }
 
 headline = st.container()
@@ -80,7 +76,7 @@ with headline:
     if scored is not None:
         columns[0].metric(
             "Revenue at risk",
-            f"${scored['expected_loss'].sum():,.0f}",
+            formats.value("money", scored["expected_loss"].sum()),
             help="Sum over the open backordered lines of value x risk",
             border=True,
         )
@@ -90,7 +86,7 @@ with headline:
             help="Sum of the lines' risks: how many of the open lines the model expects to be canceled",
             border=True,
         )
-        columns[2].metric("Open backorder value", f"${scored['value'].sum():,.0f}", border=True)
+        columns[2].metric("Open backorder value", formats.value("money", scored["value"].sum()), border=True)
     if notices is not None:
         columns[3].metric(
             "Delay notices due",
@@ -110,7 +106,7 @@ with st.container(border=True):
         if scored.empty:
             st.info("No backordered line is open for the current filters.", icon=":material/filter_alt_off:")
         at_risk = scored[list(AT_RISK_COLUMNS)]
-        st.dataframe(at_risk.head(500), width="stretch", hide_index=True, column_config=LINE_COLUMNS)
+        cards.dataframe(at_risk.head(500), found["risk_features"], LINE_COLUMNS)
         if len(at_risk) > 500:
             st.caption(f"The first 500 of {len(at_risk):,} lines; the CSV has them all.")
         cards.csv_download(
@@ -142,25 +138,18 @@ score.
 # 2. Delay notices
 with st.container(border=True):
     st.subheader(notices_q.title)
-    with st.expander("Which orders are due a notice"):
-        st.markdown(notices_q.description)
+    cards.describe(notices_q)
     if notices is not None:
         cards.show_built(
             notices_q,
             notices,
-            column_config={
-                "value": number("dollar"),
-                "ordered_date": st.column_config.DateColumn("ordered", format="YYYY-MM-DD"),
-                "promised_date": st.column_config.DateColumn("promised", format="YYYY-MM-DD"),
-                "new_eta": st.column_config.DateColumn("new ETA", format="YYYY-MM-DD"),
-            },
         )
 
 # 3. Alternatives
 alternatives_q = found["offer_alternatives"]
 with st.container(border=True):
     st.subheader(alternatives_q.title)
-    st.caption(alternatives_q.description)
+    cards.describe(alternatives_q)
     band, top = st.columns(2)
     with band:
         picked = cards.widgets(alternatives_q)
@@ -188,9 +177,6 @@ with st.container(border=True):
             column_config={
                 "risk": LINE_COLUMNS["risk"],
                 "expected_loss": LINE_COLUMNS["expected_loss"],
-                "unit_price": number("dollar", "price"),
-                "alternative_price": number("dollar", "alternative price"),
-                "price_difference_pct": number("%+.1f%%", "price difference"),
             },
         )
 
@@ -201,13 +187,13 @@ with st.container(border=True):
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{curves_q.title}**")
-        st.caption(curves_q.description)
+        cards.describe(curves_q)
         curves = cards.load(curves_q, active, cards.widgets(curves_q))
         if curves is not None:
             cards.show(curves_q, curves, filters=active)
     with right:
         st.markdown(f"**{hazard_q.title}**")
-        st.caption(hazard_q.description)
+        cards.describe(hazard_q)
         hazard = cards.load(hazard_q, active, cards.widgets(hazard_q))
         if hazard is not None:
             cards.show(hazard_q, hazard, filters=active)

@@ -38,7 +38,7 @@ def problem_table(problems: tuple[Problem, ...]) -> None:
             "reason": [p.reason for p in problems],
         }
     )
-    st.dataframe(frame, width="stretch", hide_index=True)
+    cards.dataframe(frame)
 
 
 def rejects_download(pending: upload.Pending) -> None:
@@ -99,7 +99,7 @@ def show(pending: upload.Pending) -> None:
     counts = pd.DataFrame(
         {"table": list(outcome.counts), "rows after loading": list(outcome.counts.values())}
     )
-    st.dataframe(counts, width="stretch", hide_index=True)
+    cards.dataframe(counts)
     if outcome.preview:
         st.caption(f"The first {ingest.PREVIEW_ROWS} rows of each table, as they will be stored:")
         for tab, (table, frame) in zip(st.tabs(list(outcome.preview)), outcome.preview.items(), strict=True):

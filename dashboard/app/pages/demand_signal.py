@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.present import charts
+from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
 
 PAGE = "demand_signal"
@@ -23,8 +23,7 @@ headline = st.container()
 
 def section(query: catalog.Query) -> None:
     st.subheader(query.title)
-    with st.expander("How it is computed"):
-        st.markdown(query.description)
+    cards.describe(query)
 
 
 def number(format_: str, label: str | None = None, help_: str | None = None) -> st.column_config.NumberColumn:
@@ -63,11 +62,9 @@ with st.container(border=True):
     st.caption(f"Last 4 weeks to **{active.end:%a %d %b %Y}** against the 12 weeks before them.")
     surging = cards.load(surging_q, active)
     if surging is not None:
-        colours = {"surging, outrunning supply": "#fbd5d5", "surging": "#fde8cf"}
+        colours = {"surging, outrunning supply": palette.highlight(0), "surging": palette.highlight(2)}
         styled = (
-            surging.style.apply(
-                lambda row: [f"background-color: {colours.get(row['status'], '')}"] * len(row), axis=1
-            ).format(
+            surging.style.apply(lambda row: [colours.get(row["status"], "")] * len(row), axis=1).format(
                 {
                     "recent_weekly_mean": "{:.1f}",
                     "baseline_weekly_mean": "{:.1f}",
@@ -143,7 +140,7 @@ with st.container(border=True):
         short = reorder["days_of_supply"].fillna(0) < reorder["lead_time_days"].fillna(0)
         styled = (
             reorder.style.apply(
-                lambda column: ["background-color: #fbd5d5" if flag else "" for flag in short], axis=0
+                lambda column: [palette.highlight(0) if flag else "" for flag in short], axis=0
             ).format(
                 {
                     "unit_price": "{:,.2f}",
@@ -256,7 +253,7 @@ with headline:
     if reorder is not None:
         tiles[4].metric(
             "Suggested buy (cost)",
-            f"{reorder['suggested_cost'].sum():,.0f}",
+            formats.value("money", reorder["suggested_cost"].sum()),
             border=True,
             help="Sum of suggested order quantity x unit cost at the chosen service level.",
         )

@@ -25,7 +25,7 @@ listing = pd.DataFrame(
         "status": ["error" if q.error else "ok" for q in queries],
     }
 )
-st.dataframe(listing, width="stretch", hide_index=True)
+cards.dataframe(listing)
 
 runnable = [q for q in queries if not q.error]
 by_id = {q.id: q for q in runnable}

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cards, filters, page
-from dashboard.present import charts
+from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
 
 SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
@@ -20,7 +20,6 @@ SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
     "supplier_watchlist",
 )
 ALL = "All suppliers"
-SHADES = ("#f4a3a3", "#f8c6c6", "#fce3e3")
 # Scorecard columns shaded for their worst suppliers: True when a higher value is worse.
 WORST = {
     "on_time_rate": False,
@@ -34,15 +33,12 @@ DAYS = "%.1f"
 
 
 def money(value: float) -> str:
-    return f"{value:,.0f}"
+    return formats.value("money", value)
 
 
 def heading(query: catalog.Query, note: str = "") -> None:
     st.subheader(query.title)
-    with st.expander("How this is computed"):
-        st.caption(query.description)
-    if note:
-        st.caption(note)
+    cards.describe(query, note)
 
 
 def shade_worst(frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,15 +51,15 @@ def shade_worst(frame: pd.DataFrame) -> pd.DataFrame:
             values = values[values > 0]
         ranks = values.rank(method="min", ascending=not higher_is_worse)
         for index, rank in ranks.items():
-            if rank <= len(SHADES):
-                css.loc[index, column] = f"background-color: {SHADES[int(rank) - 1]}"
+            if rank <= len(palette.HIGHLIGHTS):
+                css.loc[index, column] = palette.highlight(int(rank) - 1)
     return css
 
 
 def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
     heading(
         query,
-        "One row per supplier; click a column to sort. Red: the three worst suppliers in that column "
+        "Click a column to sort. Red: the three worst suppliers in that column "
         "(darkest = worst). The last row totals every supplier.",
     )
     styled = frame.style.apply(shade_worst, axis=None).format(
@@ -74,7 +70,7 @@ def scorecard(query: catalog.Query, frame: pd.DataFrame) -> None:
             "median_lead_time_days": "{:.1f}",
             "lead_time_cv": "{:.2f}",
             "planned_lead_time_days": "{:.0f}",
-            "open_backorder_value": "{:,.0f}",
+            "open_backorder_value": money,
         },
         na_rep="-",
     )
@@ -292,14 +288,14 @@ def lead_times(query: catalog.Query, frame: pd.DataFrame) -> None:
 def flag_overdue(frame: pd.DataFrame) -> pd.DataFrame:
     css = pd.DataFrame("", index=frame.index, columns=frame.columns)
     late = frame["days_past_promise"] > 0
-    css.loc[late, "days_past_promise"] = f"background-color: {SHADES[0]}"
-    css.loc[late & (frame["waiting_lines"] > 0), "waiting_lines"] = f"background-color: {SHADES[1]}"
+    css.loc[late, "days_past_promise"] = palette.highlight(0)
+    css.loc[late & (frame["waiting_lines"] > 0), "waiting_lines"] = palette.highlight(1)
     return css
 
 
 def watchlist(query: catalog.Query, frame: pd.DataFrame) -> None:
     styled = frame.style.apply(flag_overdue, axis=None).format(
-        {"waiting_value": "{:,.0f}", "supplier_waiting_value_past_promise": "{:,.0f}"}, na_rep="-"
+        {"waiting_value": money, "supplier_waiting_value_past_promise": money}, na_rep=""
     )
     cards.show_built(
         query,

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from dashboard import access, export
+from dashboard import access, settings
 from dashboard.app import actions, cache, cards, filters, page, signin
-from dashboard.present import text
-from dashboard.review import alerts, notes, report, weekly
+from dashboard.present import formats, palette, text
+from dashboard.query import catalog
+from dashboard.review import alerts, notes, report, targets, weekly
 
 active = filters.current()
 scope = {key: value for key, value in active.values().items() if key not in ("start", "end")}
@@ -17,22 +18,19 @@ choices = weekly.weeks_back(as_of)
 labels = [week.label for week in choices]
 default = weekly.default_week(as_of).label
 wanted = st.query_params.get("week", default)
-picked = st.selectbox(
-    "Week",
-    labels,
-    index=labels.index(wanted) if wanted in labels else labels.index(default),
-    format_func=lambda label: f"{label}  ({weekly.Week.parse(label).span})",
-    key="review.week",
-)
+title, picker = st.columns([3, 1], vertical_alignment="bottom")
+with picker:
+    picked = st.selectbox(
+        "Week",
+        labels,
+        index=labels.index(wanted) if wanted in labels else labels.index(default),
+        format_func=lambda label: f"{label}  ({weekly.Week.parse(label).span})",
+        key="review.week",
+    )
 st.query_params["week"] = picked
 week = weekly.Week.parse(picked)
-
-page.begin(
-    "weekly_review",
-    title=f"Weekly review · {week.label}",
-    caption=f"{week.span}, against {week.previous.label}. Data as of {as_of:%a %d %b %Y}. "
-    "The sidebar's category, supplier and channel apply; its dates do not (the week does).",
-)
+with title:
+    page.begin("weekly_review", title=f"Weekly review · {week.label}")
 
 held = cards.held()
 orders_missing = weekly.needs(weekly.ORDER_DATA, held)
@@ -44,174 +42,191 @@ if orders_missing:
     scores = None  # revenue at risk is scored on open backorders
 
 try:
-    rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
-    groups = {name: cache.choices(source) for name, source in alerts.GROUP_SOURCES.items()}
-    breaches = alerts.check(run, week, rules, groups, scope, scores)
-except alerts.RulesError as exc:
-    st.warning(f"Alert rules not checked: {exc}")
-    breaches = []
-if breaches:
-    listed = "\n".join(f"- {breach}" for breach in breaches)
-    st.warning(
-        f"**{len(breaches)} alert(s) this week** (rules in `alerts.yaml`)\n\n{listed}",
-        icon=":material/notifications_active:",
-    )
-
-st.download_button(
-    "Download the meeting report (HTML)",
-    lambda: report.build(run, week, as_of, scope, breaches, scores).html,
-    file_name=f"weekly-review-{week.label}.html",
-    mime="text/html",
-    icon=":material/summarize:",
-    key="review.report",
+    goals = targets.load(weekly.METRICS)
+except settings.SettingsError as exc:
+    st.warning(f"Targets not shown: {exc}")
+    goals = {}
+with st.spinner("Scoring the open backorders for revenue at risk..."):
+    values = weekly.tiles(run, week, scope, scores, held=held, goals=goals)
+st.markdown(f"#### {weekly.verdict(values)}")
+st.caption(
+    f"{week.span} against {week.previous.label} · data as of {as_of:%a %d %b %Y} · the sidebar's "
+    "category, supplier and channel apply, its dates do not"
 )
 
-st.subheader("Headline")
-values = weekly.tiles(run, week, scope, scores, held)
-for row in range(0, len(values), 3):
-    for column, item in zip(st.columns(3), values[row : row + 3], strict=False):
-        column.metric(
-            item.tile.label,
+TILES_PER_ROW = 6
+week_filters = {"start": week.start.isoformat(), "end": week.end.isoformat(), **scope}
+for row in range(0, len(values), TILES_PER_ROW):
+    for column, item in zip(st.columns(TILES_PER_ROW), values[row : row + TILES_PER_ROW], strict=False):
+        tile = column.container(border=True)
+        colour = {True: palette.STREAMLIT_GOOD, False: palette.STREAMLIT_BAD}.get(
+            item.good, palette.STREAMLIT_NEUTRAL
+        )
+        tile.metric(
+            item.tile.heading,
             weekly.fmt(item.tile.kind, item.value),
             delta=weekly.fmt_change(item.tile.kind, item.delta) or None,
-            delta_color="normal" if item.tile.higher_is_better else "inverse",
-            help=f"{item.tile.help}. Previous week: {weekly.fmt(item.tile.kind, item.previous)}.",
+            delta_color=colour,
+            help=f"**{item.tile.label}**: {item.tile.help}. "
+            f"Previous week: {weekly.fmt(item.tile.kind, item.previous)}.",
             chart_data=[v for v in item.series if v is not None] or None,
             chart_type="line",
-            border=True,
+        )
+        if item.met is not None:
+            colour, mark = ("blue", "✓") if item.met else ("orange", "✗")
+            tile.caption(
+                f":{colour}[{mark} {item.target_text}]",
+                help=f"{'Met' if item.met else 'Missed'}: the settings file's target for this KPI",
+            )
+        explained_by = weekly.EXPLAINED_BY[item.tile.key]
+        tile.page_link(
+            f"dashboard/app/pages/{explained_by}.py",
+            label="Explain",
+            icon=":material/arrow_forward:",
+            help=f"The {explained_by.replace('_', ' ')} page for this week and these filters",
+            query_params={name: value for name, value in week_filters.items() if value},
         )
 if orders_missing:
     st.caption(f"Backorder rate, fill rate, open backlog and its age: {orders_missing}")
 elif pos_missing:
     st.caption(f"Supplier on-time rate: {pos_missing}")
 
+try:
+    rules = alerts.load(alerts.DEFAULT_RULES) if alerts.DEFAULT_RULES.exists() else []
+    groups = {name: cache.choices(source) for name, source in alerts.GROUP_SOURCES.items()}
+    names = {"supplier": cache.labels("suppliers.supplier_id", "suppliers.supplier_name")}
+    breaches = alerts.check(run, week, rules, groups, scope, scores, names)
+except alerts.RulesError as exc:
+    st.warning(f"Alert rules not checked: {exc}")
+    breaches = []
+if breaches:
+    with st.expander(f"**{len(breaches)} alert(s) this week**", icon=":material/notifications_active:"):
+        st.markdown("\n".join(f"- {breach}" for breach in breaches))
+        st.caption("Rules in `alerts.yaml`; targets in the settings file.")
+
+st.download_button(
+    "Download the meeting report (HTML)",
+    lambda: report.build(run, week, as_of, scope, breaches, scores, goals).html,
+    file_name=f"weekly-review-{week.label}.html",
+    mime="text/html",
+    icon=":material/summarize:",
+    key="review.report",
+)
+
 if orders_missing:
     st.caption(f"Backlog charts and what changed: {orders_missing}")
 else:
     history = weekly.trend(run, week, scope)
     marks = cards.annotations(history["week_start"].min(), week.end, active)
+    trend_query = catalog.find("kpi_trend")
     left, right = st.columns(2)
     with left:
         st.markdown("**Open backorders at the end of each week**")
-        st.altair_chart(weekly.backlog_chart(history, marks), width="stretch")
+        st.altair_chart(weekly.backlog_chart(history, marks, columns=trend_query.columns), width="stretch")
     with right:
         st.markdown("**Backorder rate and unit fill rate by week**")
         st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
     with st.expander("Weekly figures (table and CSV)"):
-        st.dataframe(history, width="stretch", hide_index=True)
-        st.download_button("Download CSV", export.to_csv(history), f"kpis-{week.label}.csv", "text/csv")
+        cards.dataframe(history, trend_query)
+        cards.csv_download(history, f"kpis-{week.label}.csv", "review.trend.download")
 
     st.subheader("What changed")
     moved = weekly.movers(run, week, scope)
-    money = st.column_config.NumberColumn(format="%,.0f")
+    movers_query = catalog.find("backlog_movers")
     tabs = st.tabs(["Categories", "Suppliers", "SKUs", "Biggest cancellations"])
     for tab, dimension in zip(tabs, ("category", "supplier", "sku"), strict=False):
         with tab:
             frame = moved[dimension]
             if frame.empty:
                 st.info("No change in the open backlog week over week.")
-            st.dataframe(
-                frame,
-                width="stretch",
-                hide_index=True,
-                column_config={c: money for c in ("open_value_now", "open_value_before", "change_value")},
-            )
+            cards.dataframe(frame, movers_query)
     with tabs[3]:
         canceled = weekly.cancellations(run, week, scope)
         if canceled.empty:
             st.info("No backordered line was canceled this week.")
-        st.dataframe(canceled, width="stretch", hide_index=True, column_config={"value": money})
+        cards.dataframe(canceled, catalog.find("cancellations"))
 
 st.markdown("**Newly flagged this week**")
 flagged_left, flagged_right = st.columns(2)
 with flagged_left:
-    if pos_missing:
-        st.caption(f"Supplier disruptions: {pos_missing}")
-    else:
-        disruptions = weekly.new_disruptions(run, week, scope)
-        st.caption("Supplier disruptions (delays far above the supplier's own history)")
-        if disruptions.empty:
-            st.info("No new supplier disruption.")
-        for row in disruptions.itertuples():
-            st.page_link(
-                "dashboard/app/pages/suppliers.py",
-                label=f"{row.supplier_name}: late since {row.period_start:%d %b}, "
-                f"{row.median_delay_days:.0f} days median",
-                icon=":material/local_shipping:",
-                query_params={"supplier": row.supplier_id},
-            )
-
+    cards.link_list(
+        "Supplier disruptions",
+        "delays far above the supplier's own history",
+        pos_missing,
+        lambda: weekly.new_disruptions(run, week, scope),
+        "No new supplier disruption.",
+        lambda row: {
+            "page": "dashboard/app/pages/suppliers.py",
+            "label": f"{row.supplier_name}: late since {row.period_start:%d %b}, "
+            f"{row.median_delay_days:.0f} days median",
+            "icon": ":material/local_shipping:",
+            "query_params": {"supplier": row.supplier_id},
+        },
+    )
 with flagged_right:
-    if orders_missing:
-        st.caption(f"Demand spikes: {orders_missing}")
-    else:
-        spikes = weekly.new_spikes(run, week, scope)
-        st.caption("Demand spikes (last 4 weeks far above the SKU's 12-week baseline)")
-        if spikes.empty:
-            st.info("No new demand spike.")
-        for row in spikes.itertuples():
-            st.page_link(
-                "dashboard/app/pages/demand_signal.py",
-                label=f"{row.sku} {row.product_name}: demand x{row.ratio:.1f}, "
-                f"{row.backorder_ratio:.0%} backordered",
-                icon=":material/trending_up:",
-                query_params={"category": row.category},
-            )
+    cards.link_list(
+        "Demand spikes",
+        "last 4 weeks far above the SKU's 12-week baseline",
+        orders_missing,
+        lambda: weekly.new_spikes(run, week, scope),
+        "No new demand spike.",
+        lambda row: {
+            "page": "dashboard/app/pages/demand_signal.py",
+            "label": f"{row.sku} {row.product_name}: demand x{row.ratio:.1f}, "
+            f"{row.backorder_ratio:.0%} backordered",
+            "icon": ":material/trending_up:",
+            "query_params": {"category": row.category},
+        },
+    )
 
 st.subheader("Actions for the week")
 chase, expedite = st.columns(2)
 with chase:
-    if pos_missing:
-        st.caption(f"Suppliers to chase: {pos_missing}")
-    else:
-        st.markdown("**Suppliers to chase** (open PO lines past promise holding up backorders, as of today)")
-        chased = weekly.suppliers_to_chase(run, scope)
-        if chased.empty:
-            st.info("No open PO line is holding up a backorder.")
-        for row in chased.itertuples():
-            st.page_link(
-                "dashboard/app/pages/suppliers.py",
-                label=f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
-                f"{row.waiting_lines} lines waiting ({row.waiting_value:,.0f})",
-                help=f"{row.po_lines_past_promise} open PO lines past their promised date; "
-                f"{row.waiting_lines} customer lines worth {row.waiting_value:,.0f} wait on this "
-                "supplier's open PO lines",
-                query_params={"supplier": row.supplier_id},
-            )
-
+    cards.link_list(
+        "Suppliers to chase",
+        "open PO lines past promise holding up backorders, as of today",
+        pos_missing,
+        lambda: weekly.suppliers_to_chase(run, scope),
+        "No open PO line is holding up a backorder.",
+        lambda row: {
+            "page": "dashboard/app/pages/suppliers.py",
+            "label": f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
+            f"{row.waiting_lines} lines waiting ({formats.value('money', row.waiting_value)})",
+            "help": f"{row.po_lines_past_promise} open PO lines past their promised date; "
+            f"{row.waiting_lines} customer lines worth {formats.value('money', row.waiting_value)} wait "
+            "on this supplier's open PO lines",
+            "query_params": {"supplier": row.supplier_id},
+        },
+    )
 with expedite:
-    if orders_missing:
-        st.caption(f"SKUs to expedite: {orders_missing}")
-    else:
-        st.markdown(
-            "**SKUs to expedite or reorder** (restock priority by revenue at risk at the end of the week)"
-        )
-        ranked = weekly.skus_to_expedite(run, week, scope, scores=scores)
-        if ranked.empty:
-            st.info("No backordered SKU at the end of the week.")
-        for row in ranked.itertuples():
-            st.page_link(
-                "dashboard/app/pages/demand_signal.py",
-                label=f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
-                query_params={"category": row.category},
-            )
+    cards.link_list(
+        "SKUs to expedite or reorder",
+        "restock priority by revenue at risk at the end of the week",
+        orders_missing,
+        lambda: weekly.skus_to_expedite(run, week, scope, scores=scores),
+        "No backordered SKU at the end of the week.",
+        lambda row: {
+            "page": "dashboard/app/pages/demand_signal.py",
+            "label": f"{row.sku} {row.product_name}: {row.waiting_customers} customers waiting",
+            "query_params": {"category": row.category},
+        },
+    )
 
-if orders_missing:
-    st.caption(f"Projected stock-outs: {orders_missing}")
-else:
-    st.markdown(f"**{weekly.PROJECTED_STOCKOUTS.label}** (projected at the end of the week, soonest first)")
-    projected = weekly.projected_stockouts(run, week, scope)
-    if projected is None or projected.empty:
-        st.info("No projection for this week." if projected is None else "No SKU is projected to go short.")
-    else:
-        for row in projected.itertuples():
-            st.page_link(
-                "dashboard/app/pages/outlook.py",
-                label=f"{row.sku} {row.product_name}: short from {row.stockout_date:%a %d %b}, "
-                f"{row.units_short:,} units ({row.value_short:,.0f})",
-                icon=":material/query_stats:",
-                query_params={"supplier": row.supplier_id},
-            )
+cards.link_list(
+    weekly.PROJECTED_STOCKOUTS.label,
+    "projected at the end of the week, soonest first",
+    orders_missing,
+    lambda: weekly.projected_stockouts(run, week, scope),
+    "No SKU is projected to go short.",
+    lambda row: {
+        "page": "dashboard/app/pages/outlook.py",
+        "label": f"{row.sku} {row.product_name}: short from {row.stockout_date:%a %d %b}, "
+        f"{row.units_short:,} units ({formats.value('money', row.value_short)})",
+        "icon": ":material/query_stats:",
+        "query_params": {"supplier": row.supplier_id},
+    },
+    absent="No projection for this week.",
+)
 
 if orders_missing:
     st.caption(f"Customers to notify: {orders_missing}")
