@@ -161,7 +161,7 @@ def test_weekly_tile_top_five_report_and_alert(sample: duckdb.DuckDBPyConnection
     before = run(sample, "projected_stockouts_4w", end=week.previous.end)
     assert tile.value == len(listed) and tile.previous == len(before)
     html = report.build(runner, week, catalog.as_of(sample)).html
-    assert weekly.PROJECTED_STOCKOUTS.label in html and f'>{top["sku"][0]}</td>' in html
+    assert weekly.PROJECTED_STOCKOUTS.label in html and f">{top['sku'][0]}</td>" in html
     long_ago = weekly.Week.holding(catalog.as_of(sample) - dt.timedelta(weeks=30))
     assert weekly.kpis(runner, long_ago)["projected_stockout_skus"] is None  # not 0: nothing was projected
     rules = tmp_path / "alerts.yaml"

@@ -683,12 +683,12 @@ def backlog_outlook(
     )
     expected = alt.Chart(ahead).encode(x=x)
     return alt.layer(
-        measured.mark_area(opacity=0.25, color="#4c78a8"),
-        measured.mark_line(color="#4c78a8"),
-        expected.mark_area(opacity=0.2, color="#f58518").encode(
+        measured.mark_area(opacity=0.25, color=palette.BLUE),
+        measured.mark_line(color=palette.BLUE),
+        expected.mark_area(opacity=0.2, color=palette.ORANGE).encode(
             y=alt.Y(f"{measure}_low:Q", title=title, axis=axis), y2=f"{measure}_high:Q"
         ),
-        expected.mark_line(color="#f58518", strokeDash=[6, 4]).encode(
+        expected.mark_line(color=palette.ORANGE, strokeDash=[6, 4]).encode(
             y=alt.Y(f"{y}:Q", title=title, axis=axis),
             tooltip=[
                 alt.Tooltip("day:T", title="end of"),
@@ -706,13 +706,19 @@ def stock_projection(frame: pd.DataFrame, height: int = 280) -> alt.LayerChart:
     _too_many(frame)
     data = frame.assign(day=pd.to_datetime(frame["day"]))
     base = alt.Chart(data).encode(x=alt.X("day:T", title=None))
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#d62728", strokeDash=[4, 3]).encode(y="y:Q")
+    zero = (
+        alt.Chart(pd.DataFrame({"y": [0]}))
+        .mark_rule(color=palette.VERMILLION, strokeDash=[4, 3])
+        .encode(y="y:Q")
+    )
     return alt.layer(
-        base.mark_area(opacity=0.2, color="#4c78a8").encode(
+        base.mark_area(opacity=0.2, color=palette.BLUE).encode(
             y=alt.Y("available_low:Q", title="Projected available units"), y2="available_high:Q"
         ),
-        base.mark_bar(color="#54a24b", opacity=0.6).encode(y="receipts:Q", tooltip=["day:T", "receipts:Q"]),
-        base.mark_line(color="#4c78a8", point=True).encode(
+        base.mark_bar(color=palette.GREEN, opacity=0.6).encode(
+            y="receipts:Q", tooltip=["day:T", "receipts:Q"]
+        ),
+        base.mark_line(color=palette.BLUE, point=True).encode(
             y="available:Q",
             tooltip=[
                 alt.Tooltip("day:T"),

@@ -73,7 +73,7 @@ for row in range(0, len(values), TILES_PER_ROW):
             chart_type="line",
         )
         if item.met is not None:
-            colour, mark = ("blue", "✓") if item.met else ("orange", "✗")
+            colour, mark = (palette.STREAMLIT_GOOD, "✓") if item.met else (palette.STREAMLIT_BAD, "✗")
             tile.caption(
                 f":{colour}[{mark} {item.target_text}]",
                 help=f"{'Met' if item.met else 'Missed'}: the settings file's target for this KPI",
