@@ -23,6 +23,7 @@ from test_browser import CHROMIUM_ARGS, _free_port, chromium, settle
 from dashboard import registry, settings
 from dashboard.present import palette
 from dashboard.query import warehouse
+from dashboard.review import weekly
 
 pytestmark = pytest.mark.browser
 
@@ -229,7 +230,10 @@ def test_home_first_screen_has_the_verdict_and_six_tiles(server: str, browser) -
         # Every tile links to the page that explains it, for this week.
         links = page.locator('[data-testid="stPageLink"] a', has_text="Explain")
         assert links.count() >= 8
-        assert "start=2026-11-09" in (links.first.get_attribute("href") or "")
+        shown = weekly.Week.parse(re.search(r"week=([0-9W-]+)", page.url).group(1))
+        assert f"start={shown.start.isoformat()}&end={shown.end.isoformat()}" in (
+            links.first.get_attribute("href") or ""
+        )
         page.screenshot(path=str(SHOTS / "home-first-screen.png"))
     finally:
         context.close()

@@ -78,7 +78,7 @@ def home(use_db, db: Path) -> AppTest:
 
 def test_a_pos_only_shop_gets_its_supplier_sections_on_the_home_page(use_db, pos_only: Path) -> None:
     at = home(use_db, pos_only)
-    assert [m.label for m in at.metric] == ["Supplier on-time"]
+    assert [m.label for m in at.metric] == ["POs on time"]
     captions = " ".join(c.value for c in at.caption)
     assert "needs `orders`, `order_lines`" in captions
     assert "Supplier disruptions:" not in captions and "Suppliers to chase:" not in captions
@@ -90,7 +90,7 @@ def test_a_pos_only_shop_gets_its_supplier_sections_on_the_home_page(use_db, pos
 def test_an_orders_only_shop_gets_its_order_sections_on_the_home_page(use_db, orders_only: Path) -> None:
     at = home(use_db, orders_only)
     labels = [m.label for m in at.metric]
-    assert "Supplier on-time" not in labels and "Open lines" in labels
+    assert "POs on time" not in labels and "Open lines" in labels
     captions = " ".join(c.value for c in at.caption)
     assert "Suppliers to chase: No data for this yet: it needs `purchase_orders`" in captions
 

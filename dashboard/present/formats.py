@@ -146,3 +146,17 @@ def axis_title(
     if kind(name, series, columns) == "money" and currency():
         return f"{text} ({currency()})"
     return text
+
+
+def compact_money(raw: Any) -> str:
+    """An amount short enough for a headline tile a sixth of the page wide ($193.4k, $1.25M);
+    tables and the tile's help keep the exact figure."""
+    if is_empty(raw):
+        return ""
+    number = float(raw)
+    size = abs(number)
+    if size < 10_000:
+        return value("money", number)
+    sign = "-" if number < 0 else ""
+    shown = f"{size / 1e6:.2f}M" if size >= 1e6 else f"{size / 1e3:.1f}k"
+    return f"{sign}{currency()}{shown}"

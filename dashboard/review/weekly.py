@@ -93,7 +93,7 @@ TILES: tuple[Tile, ...] = (
         "rate",
         False,
         "Canceled / closed backordered lines, closed in the week",
-        "Cancellation rate",
+        "Cancellations",
     ),
     Tile(
         "customer_on_time_rate",
@@ -102,7 +102,7 @@ TILES: tuple[Tile, ...] = (
         True,
         "Order lines promised in the week (not canceled) shipped by their promised date; needs no "
         "backorder flag",
-        "Customer on-time",
+        "Orders on time",
     ),
     Tile(
         "supplier_on_time_rate",
@@ -110,7 +110,7 @@ TILES: tuple[Tile, ...] = (
         "rate",
         True,
         "PO lines received on or before promise",
-        "Supplier on-time",
+        "POs on time",
         needs=PO_DATA,
     ),
 )
@@ -132,7 +132,7 @@ PROJECTED_STOCKOUTS = Tile(
     False,
     "Projected available stock below zero within 4 weeks of the week's end (Outlook page), from what "
     "was known then",
-    "Projected stock-outs",
+    "Going short",
 )
 
 
@@ -277,13 +277,14 @@ def is_good(tile: Tile, delta: float | None) -> bool | None:
     return (delta > 0) == tile.higher_is_better
 
 
-def fmt(kind: str, value: Any) -> str:
+def fmt(kind: str, value: Any, compact: bool = False) -> str:
+    """A tile's figure; `compact` shortens money to fit a tile (the exact amount goes in its help)."""
     if value is None:
         return "n/a"
     if kind == "rate":
         return f"{float(value):.1%}"
     if kind == "money":
-        return formats.value("money", value)
+        return formats.compact_money(value) if compact else formats.value("money", value)
     if kind == "days":
         return f"{float(value):.1f} d"
     return f"{int(value):,}"

@@ -64,20 +64,18 @@ for row in range(0, len(values), TILES_PER_ROW):
         )
         tile.metric(
             item.tile.heading,
-            weekly.fmt(item.tile.kind, item.value),
+            weekly.fmt(item.tile.kind, item.value, compact=True),
             delta=weekly.fmt_change(item.tile.kind, item.delta) or None,
             delta_color=colour,
-            help=f"**{item.tile.label}**: {item.tile.help}. "
-            f"Previous week: {weekly.fmt(item.tile.kind, item.previous)}.",
+            help=f"**{item.tile.label}**: {item.tile.help}. This week: "
+            f"{weekly.fmt(item.tile.kind, item.value)}; previous week: "
+            f"{weekly.fmt(item.tile.kind, item.previous)}.",
             chart_data=[v for v in item.series if v is not None] or None,
             chart_type="line",
         )
         if item.met is not None:
             colour, mark = (palette.STREAMLIT_GOOD, "✓") if item.met else (palette.STREAMLIT_BAD, "✗")
-            tile.caption(
-                f":{colour}[{mark} {item.target_text}]",
-                help=f"{'Met' if item.met else 'Missed'}: the settings file's target for this KPI",
-            )
+            tile.caption(f":{colour}[{mark} {item.target_text}]")
         explained_by = weekly.EXPLAINED_BY[item.tile.key]
         tile.page_link(
             f"dashboard/app/pages/{explained_by}.py",
