@@ -483,7 +483,9 @@ def parser() -> argparse.ArgumentParser:
     alert.add_argument("--always", action="store_true", help="with --send: send even when nothing breaches")
 
     query = command("query", cmd_query, "run one query file and print its rows")
-    query.add_argument("name", help="query id (file name without .sql), path under queries/, or file path")
+    query.add_argument(
+        "name", help="query id (file name without .sql), path under queries/, or any .sql file (sandboxed)"
+    )
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     query.add_argument("--format", choices=("csv", "json"), default="csv")
     return root

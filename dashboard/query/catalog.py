@@ -284,18 +284,23 @@ def for_page(page: str | None, queries: list[Query] | None = None) -> list[Query
 
 
 def find(name: str, queries: list[Query] | None = None) -> Query:
-    """A query by id, by path relative to queries/, or by file path."""
+    """A query by id, by path relative to queries/, or by the path of any .sql file.
+
+    A file outside queries/ (an analyst's draft) is checked like a library file: one SELECT, every
+    parameter declared and bound. Running it on the sandboxed read-only connection of
+    `warehouse.connect` keeps it from writing or reading other files."""
     candidate = Path(name)
-    if candidate.suffix == ".sql" and candidate.exists():
+    if candidate.suffix == ".sql" and candidate.is_file():
         resolved = candidate.resolve()
-        if warehouse.QUERIES_DIR in resolved.parents:
-            return parse(resolved)
-        raise QueryError(f"{name}: query files live under {warehouse.QUERIES_DIR}")
+        library = warehouse.QUERIES_DIR.resolve()
+        return parse(resolved, library if library in resolved.parents else resolved.parent)
     for query in discover() if queries is None else queries:
         if name in (query.id, query.file, query.file.removesuffix(".sql")):
             if query.error:
                 raise QueryError(query.error)
             return query
+    if candidate.suffix == ".sql":
+        raise QueryError(f"no file {name} and no query named '{name}' under {warehouse.QUERIES_DIR}")
     raise QueryError(f"no query named '{name}' under {warehouse.QUERIES_DIR}")
 
 
