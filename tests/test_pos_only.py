@@ -25,7 +25,11 @@ def pos_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("pos_only")
     folder = po_folder(tmp)
     db = tmp / "w.duckdb"
-    ingest.load(folder, db, options=ingest.Options(mapping=folder / "mapping.yaml", skip_bad_rows=True))
+    ingest.load(
+        folder,
+        db,
+        options=ingest.Options(mapping=folder / "mapping.yaml", skip_bad_rows=True, max_skipped=0.5),
+    )
     return db
 
 
