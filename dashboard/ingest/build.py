@@ -175,7 +175,7 @@ class Build:
     def open(self, item: Input) -> RawFile | None:
         rule = item.rule
         try:
-            return formats.open_input(
+            raw = formats.open_input(
                 self.con,
                 item.path,
                 self.work,
@@ -187,6 +187,8 @@ class Build:
         except InputError as exc:
             self.checker.add(Problem(item.path.name, None, None, None, str(exc)))
             return None
+        raw.extra_fields = rule.extra_fields if rule else None
+        return raw
 
     def compile(
         self,
