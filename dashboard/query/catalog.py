@@ -304,6 +304,28 @@ def find(name: str, queries: list[Query] | None = None) -> Query:
     raise QueryError(f"no query named '{name}' under {warehouse.QUERIES_DIR}")
 
 
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+def tables_read(text: str) -> set[str]:
+    """The canonical tables a query's SQL reads, directly or through the derived views and macros of
+    queries/views: with none of their rows in the warehouse, an empty result means missing data, not
+    filters that leave nothing, and a page says which."""
+    views = {path.stem: path for path in warehouse.view_files()}
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [text]
+    while todo:
+        _header, body = warehouse.split_header(todo.pop())
+        words = set(WORD.findall(LINE_COMMENT.sub("", body)))
+        found |= words & set(warehouse.TABLES)
+        for name in sorted((words & set(views)) - seen):
+            seen.add(name)
+            todo.append(views[name].read_text())
+    return found
+
+
 def relative_date(value: Any, as_of: dt.date) -> dt.date:
     """Dates in headers and on the command line: ISO, 'as_of', or '-12 weeks' from the as-of date."""
     if isinstance(value, dt.datetime):
