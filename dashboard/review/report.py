@@ -170,6 +170,7 @@ def build(
         f'<p class="verdict">{html.escape(weekly.verdict(items))}</p>',
         f'<p class="muted">{html.escape(week.span)} against {week.previous.label}. '
         f"Data as of {as_of:%a %d %b %Y}; report made {dt.datetime.now():%Y-%m-%d %H:%M}."
+        + (f" {html.escape(note)}" if (note := weekly.measured_note(week, as_of)) else "")
         + _filters(scope)
         + "</p>",
     ]

@@ -235,6 +235,17 @@ def weeks_back(as_of: dt.date, count: int = 52) -> list[Week]:
     return [Week(newest.start - dt.timedelta(days=7 * n)) for n in range(count)]
 
 
+def measured_note(week: Week, as_of: dt.date) -> str | None:
+    """Said when the week runs past the data: its stocks (open backorders, ages) are taken at the
+    as-of date, as kpis.sql and kpi_trend.sql do, so ages do not grow over days with no data."""
+    if as_of >= week.end:
+        return None
+    return (
+        f"Open backorders and their ages are measured at the As-of date, {as_of:%a %d %b}, not at the"
+        f" week's end ({week.end:%a %d %b}): there is no data after it."
+    )
+
+
 def week_values(week: Week, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {**(scope or {}), "start": week.start, "end": week.end}
 

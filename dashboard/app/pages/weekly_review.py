@@ -52,6 +52,7 @@ st.markdown(f"#### {weekly.verdict(values)}")
 st.caption(
     f"{week.span} against {week.previous.label} · data as of {as_of:%a %d %b %Y} · the sidebar's "
     "category, supplier and channel apply, its dates do not"
+    + (f" · {note}" if (note := weekly.measured_note(week, as_of)) else "")
 )
 
 TILES_PER_ROW = 6
