@@ -374,9 +374,9 @@ def test_cli_load_reports_bad_rows_and_where_they_are_listed(
     assert cli.main(skip) == 1, "1 of 5 order lines is more than the default 5%"
     err = capsys.readouterr().err
     assert (
-        "sales.csv: --skip-bad-rows would leave out 1 of 5 order_lines rows (20.0%), more than"
-        " --max-skipped 5%; the biggest cause: sales.csv column Lineitem quantity: not a valid whole number"
-        " (1 rows)"
+        "sales.csv: leaving out the bad rows would drop 1 of 5 order_lines rows (20.0%), more than the"
+        " limit of 5% (--max-skipped, or the Data page's 'Stop above'); the biggest cause: sales.csv column"
+        " Lineitem quantity: not a valid whole number (1 rows)"
     ) in err
     assert not db.exists()
     assert cli.main([*skip, "--max-skipped", "20%"]) == 0

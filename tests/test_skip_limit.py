@@ -31,11 +31,12 @@ def test_skipping_more_than_the_limit_stops_and_names_the_biggest_cause(folder: 
     first = caught.value.problems[0]
     assert first.file == "order_lines.csv"
     assert first.reason == (
-        "--skip-bad-rows would leave out 2 of 8 order_lines rows (25.0%), more than --max-skipped 5%;"
+        "leaving out the bad rows would drop 2 of 8 order_lines rows (25.0%), more than the limit of 5%"
+        " (--max-skipped, or the Data page's 'Stop above');"
         " the biggest cause: order_lines.csv column order_id: order_id not in orders (2 rows), which"
         " follows from 1 orders rows left out; of those, orders.csv column ordered_at: not a valid"
         " timestamp (ISO 8601, e.g. 2024-01-31 14:05:00) (1 rows). Fix that in the file or the mapping,"
-        " or raise --max-skipped if these rows should go (also over: orders 20.0%)"
+        " or raise the limit if these rows should go (also over: orders 20.0%)"
     )
     assert not db.exists()
 

@@ -218,10 +218,11 @@ class Checker:
             return
         table = max(over, key=lambda t: (over[t], self.dropped[t]))
         reason = (
-            f"--skip-bad-rows would leave out {self.dropped[table]:,} of {self.read[table]:,} {table} rows"
-            f" ({over[table]:.1%}), more than --max-skipped {self.max_skipped:.0%}; the biggest cause: "
+            f"leaving out the bad rows would drop {self.dropped[table]:,} of {self.read[table]:,} {table}"
+            f" rows ({over[table]:.1%}), more than the limit of {self.max_skipped:.0%} (--max-skipped, or"
+            " the Data page's 'Stop above'); the biggest cause: "
             + self.biggest_cause(table)
-            + ". Fix that in the file or the mapping, or raise --max-skipped if these rows should go"
+            + ". Fix that in the file or the mapping, or raise the limit if these rows should go"
         )
         others = sorted(set(over) - {table})
         if others:
