@@ -60,7 +60,7 @@ def test_an_orders_only_shop_sees_what_the_demand_tile_and_eta_chart_lack(orders
     at = visit(orders_app, "demand_signal")
     tile = next(m for m in at.metric if m.label == "Suggested buy (cost)")
     assert tile.value == "n/a"
-    assert any(c.value == "n/a: " + missing.NO_LEAD_TIME for c in at.caption)
+    assert any(c.value == f"Suggested buy: n/a: {missing.NO_LEAD_TIME}." for c in at.caption)
 
     at = visit(orders_app, "backorders")
     infos = [i.value for i in at.info]

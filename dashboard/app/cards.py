@@ -309,7 +309,8 @@ def show_built(
     table (column_config, or a pandas Styler for conditional colours) with its CSV, then the SQL."""
     if frame.empty:
         no_rows(query)
-    built = {name: chart for name, chart in (views or {}).items() if chart is not None}
+    # No rows, no chart: an empty one would draw axes over nothing under the note that says why.
+    built = {name: chart for name, chart in (views or {}).items() if chart is not None and not frame.empty}
     names = list(built)
     names = ["Table", *names, "SQL"] if table_first else [*names, "Table", "SQL"]
     tabs = dict(zip(names, st.tabs(names), strict=True))

@@ -260,6 +260,6 @@ with headline:
             border=True,
             help="Sum of suggested order quantity x unit cost at the chosen service level.",
         )
-        tiles[4].caption(basis)
+        st.caption(f"Suggested buy: {basis}.")
 
 cards.page_cards(PAGE, active, skip=SHOWN)
