@@ -356,7 +356,7 @@ def call_first(watch: pd.DataFrame, flagged: pd.DataFrame) -> None:
         )
         return
     words = chase_words(late, waiting, money(top["supplier_waiting_value_past_promise"]))
-    text = f"**Call {top['supplier_name']} ({top['supplier_id']}) first:** {words}."
+    text = f"**Call {top['supplier_name']} ({top['supplier_id']}) first.** {words}."
     own = flagged[flagged["supplier_id"] == top["supplier_id"]]
     if not own.empty:
         latest = own.sort_values("period_start").iloc[-1]
