@@ -165,6 +165,17 @@ def _audit_load(args: argparse.Namespace, outcome: str, detail: str) -> None:
     audit.record(f"cli:{getpass.getuser()}", mode, outcome, detail, audit.file_facts(files))
 
 
+def _share(text: str) -> float:
+    """`--max-skipped 5` or `5%`: a percentage of a table's rows, as a share."""
+    try:
+        value = float(text.strip().removesuffix("%")) / 100
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage, e.g. 5 or 12.5%") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 100")
+    return value
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from dashboard import ingest
 
@@ -175,6 +186,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         append=args.append,
         skip_bad_rows=args.skip_bad_rows,
         rejects=rejects,
+        max_skipped=args.max_skipped,
     )
     started = time.monotonic()
     try:
@@ -435,6 +447,7 @@ def parser() -> argparse.ArgumentParser:
         help="with --out: keep one inventory snapshot every DAYS days (7: Sundays) for a smaller sample",
     )
 
+    from dashboard.ingest import checks as ingest_checks
     from dashboard.ingest import formats
 
     load = command(
@@ -455,6 +468,14 @@ def parser() -> argparse.ArgumentParser:
         "--skip-bad-rows",
         action="store_true",
         help="load the good rows and leave out (and report) the bad ones",
+    )
+    load.add_argument(
+        "--max-skipped",
+        type=_share,
+        default=ingest_checks.MAX_SKIPPED,
+        metavar="PCT",
+        help="with --skip-bad-rows, stop when more than PCT%% of any table's rows would be left out"
+        f" (default {ingest_checks.MAX_SKIPPED * 100:g})",
     )
     load.add_argument(
         "--rejects",
@@ -483,7 +504,9 @@ def parser() -> argparse.ArgumentParser:
     alert.add_argument("--always", action="store_true", help="with --send: send even when nothing breaches")
 
     query = command("query", cmd_query, "run one query file and print its rows")
-    query.add_argument("name", help="query id (file name without .sql), path under queries/, or file path")
+    query.add_argument(
+        "name", help="query id (file name without .sql), path under queries/, or any .sql file (sandboxed)"
+    )
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     query.add_argument("--format", choices=("csv", "json"), default="csv")
     return root

@@ -4,13 +4,15 @@ description: >
   The period's headline figures. Flows count events inside [start, end]: lines
   ordered (backorder rate, unit fill rate), backorders closed (cancellation rate,
   time to fill of those shipped), PO lines received (on-time rate, delay). Stocks
-  are measured at the end of `end`: open backorders, their units, value and
-  average age in calendar days. Rates are null when nothing happened to rate; every
+  are measured at the end of `measured_at`, the earlier of `end` and the as-of
+  date (no data exists after it, so a later day would only add days to every
+  age): open backorders, their units, value and average age in calendar days. Rates are null when nothing happened to rate; every
   order figure is null when the warehouse holds no order lines at all, and every PO
   figure when it holds no purchase orders (no data is not zero). The customer on-time
   measure needs no backorder flag: of the lines promised inside [start, end] (not
   canceled), the share shipped by their promised date and the average days late of
-  those shipped after it; and the lines open at the end of `end` past their promise.
+  those shipped after it; and the lines open at the end of `measured_at` past
+  their promise.
 params:
   start: {type: date, default: -27 days}
   end: {type: date, default: as_of}
@@ -21,6 +23,7 @@ columns:
   as_of: {label: Data as of, format: date}
   from: {label: From, format: date}
   to: {label: To, format: date}
+  measured_at: {label: Stocks measured at, format: date, help: "The earlier of To and the as-of date"}
   lines_ordered: {label: Lines ordered, format: integer}
   backordered_lines: {label: Backordered lines, format: integer}
   backorder_rate_lines: {label: Backorder rate (lines), format: percent}
@@ -46,6 +49,10 @@ with
 
 meta as (
     select as_of from warehouse_meta
+),
+
+measured as (
+    select least($end::date, as_of) as day from meta
 ),
 
 held as (
@@ -99,11 +106,11 @@ customer as (
             filter (where promised_date between $start and $end and shipped_date > promised_date)
             as avg_customer_days_late,
         count(*) filter (
-            where ordered_date <= $end and promised_date < $end
-            and (shipped_date is null or shipped_date > $end)
-            and (canceled_date is null or canceled_date > $end)
+            where ordered_date <= m.day and promised_date < m.day
+            and (shipped_date is null or shipped_date > m.day)
+            and (canceled_date is null or canceled_date > m.day)
         ) as open_lines_past_promise,
-    from promised
+    from promised, measured as m
 ),
 
 ordered as (
@@ -129,8 +136,8 @@ open_at_end as (
         count(*) as open_backorder_lines,
         coalesce(sum(backordered_qty), 0) as open_backorder_units,
         coalesce(sum(value), 0) as open_backorder_value,
-        avg($end - ordered_date) as avg_backorder_age_days,
-    from open_backorders_at($end, $category, $supplier, $channel)
+        avg((select day from measured) - ordered_date) as avg_backorder_age_days,
+    from open_backorders_at((select day from measured), $category, $supplier, $channel)
 ),
 
 received as (
@@ -149,6 +156,7 @@ select
     meta.as_of::date as as_of,
     $start::date as "from",
     $end::date as "to",
+    measured.day::date as measured_at,
     if(held.order_lines, ordered.lines_ordered, null)::bigint as lines_ordered,
     if(held.order_lines, ordered.backordered_lines, null)::bigint as backordered_lines,
     (ordered.backordered_lines / nullif(ordered.lines_ordered, 0))::double as backorder_rate_lines,
@@ -169,4 +177,4 @@ select
     customer.customer_on_time_rate::double as customer_on_time_rate,
     customer.avg_customer_days_late::double as avg_customer_days_late,
     if(held.order_lines, customer.open_lines_past_promise, null)::bigint as open_lines_past_promise,
-from meta, held, ordered, closed, open_at_end, received, customer
+from meta, measured, held, ordered, closed, open_at_end, received, customer

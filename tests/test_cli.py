@@ -70,3 +70,39 @@ def test_failed_load_prints_problems_and_leaves_the_warehouse(
     assert "is unchanged" in err
     assert "order_lines.csv, row 6, column backordered_qty" in err
     assert target.read_bytes() == before
+
+
+ADHOC = """/*
+title: Open lines of one channel
+params:
+  channel: {type: text, default: web}
+*/
+select count(*) as lines from order_lines l join orders o using (order_id) where o.channel = $channel
+"""
+
+
+def test_query_runs_a_file_outside_queries_sandboxed(handmade_db: Path, tmp_path: Path, capsys) -> None:
+    """README: `query` takes any .sql file's path; it is checked and run like a library file."""
+    draft = tmp_path / "drafts" / "web_lines.sql"
+    draft.parent.mkdir()
+    draft.write_text(ADHOC)
+    args = ["query", str(draft), "--db", str(handmade_db), "--format", "json"]
+    assert cli.main(args) == 0
+    assert json.loads(capsys.readouterr().out) == [{"lines": 6}]  # O1, O3 and O5, two lines each
+    # A value that would break out of a formatted string is bound, not formatted: no rows match it.
+    assert cli.main([*args, "--param", "channel=web' or '1'='1"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"lines": 0}]
+    # Still one SELECT only ...
+    draft.write_text("copy orders to 'out.csv'\n")
+    assert cli.main(args) == 1
+    assert "web_lines.sql: must be a SELECT" in capsys.readouterr().err
+    # ... on the sandboxed connection: it cannot read other files.
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    draft.write_text(f"select * from read_csv('{secret}')\n")
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert "web_lines.sql" in err and "disabled" in err.lower()
+    assert not (tmp_path / "out.csv").exists()
+    assert cli.main(["query", str(tmp_path / "missing.sql"), "--db", str(handmade_db)]) == 1
+    assert "no file" in capsys.readouterr().err

@@ -127,6 +127,12 @@ def test_a_zipped_export_with_an_uploaded_mapping_and_bad_rows_left_out(db: Path
         own=mapping,
         skip=True,
     )
+    # 1 of the 5 order lines is more than the default limit of 5%: the check stops and says why.
+    reasons = [str(r) for frame in at.dataframe if "reason" in frame.value for r in frame.value["reason"]]
+    assert any("leaving out the bad rows would drop 1 of 5 order_lines rows" in r for r in reasons), reasons
+    at.number_input(key="upload.max_skipped").set_value(20.0).run()
+    at.button(key="upload.check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     assert "every rule passes" in at.success[0].value
     assert at.warning[0].value == "1 bad rows will be left out:"
     at.button(key="upload.confirm").click().run()

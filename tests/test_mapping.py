@@ -144,7 +144,7 @@ def test_skip_bad_rows_loads_the_rest_and_follows_references(src: Path, db: Path
     set_cell(src / "sales.csv", 5, "Lineitem quantity", "three")
     rejects = tmp_path / "rejects.csv"
     prepared = ingest.prepare(
-        src, db, Options(mapping=src / "mapping.yaml", skip_bad_rows=True, rejects=rejects)
+        src, db, Options(mapping=src / "mapping.yaml", skip_bad_rows=True, rejects=rejects, max_skipped=0.5)
     )
     ingest.commit(prepared)
     outcome = prepared.outcome
@@ -153,7 +153,11 @@ def test_skip_bad_rows_loads_the_rest_and_follows_references(src: Path, db: Path
     assert [(p.row, p.column, p.reason) for p in outcome.problems] == [
         (4, "Created at", "not a valid timestamp (ISO 8601, e.g. 2024-01-31 14:05:00)"),
         (5, "Lineitem quantity", "not a valid whole number"),
-        (4, "Name", "order_id '#1002' is not in orders: its row there was left out as bad"),
+        (
+            4,
+            "Name",
+            "order_id '#1002' is not in orders: its orders row, sales.csv row 4, was left out as bad",
+        ),
     ]
     assert outcome.rejects == rejects
     with rejects.open(newline="") as handle:
@@ -366,7 +370,16 @@ def test_cli_load_reports_bad_rows_and_where_they_are_listed(
     assert f"every problem is listed in {tmp_path / 'shop.rejects.csv'}" in err
     assert not db.exists()
 
-    assert cli.main([*args, "--skip-bad-rows", "--rejects", str(tmp_path / "bad.csv")]) == 0
+    skip = [*args, "--skip-bad-rows", "--rejects", str(tmp_path / "bad.csv")]
+    assert cli.main(skip) == 1, "1 of 5 order lines is more than the default 5%"
+    err = capsys.readouterr().err
+    assert (
+        "sales.csv: leaving out the bad rows would drop 1 of 5 order_lines rows (20.0%), more than the"
+        " limit of 5% (--max-skipped, or the Data page's 'Stop above'); the biggest cause: sales.csv column"
+        " Lineitem quantity: not a valid whole number (1 rows)"
+    ) in err
+    assert not db.exists()
+    assert cli.main([*skip, "--max-skipped", "20%"]) == 0
     out, err = capsys.readouterr()
     assert "left out 1 bad rows (1 problems):" in err
     assert f"every problem is listed in {tmp_path / 'bad.csv'}" in err

@@ -28,7 +28,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ingest.Outco
     tmp = tmp_path_factory.mktemp("po_dates")
     folder = po_folder(tmp)
     db = tmp / "w.duckdb"
-    options = ingest.Options(mapping=folder / "mapping.yaml", skip_bad_rows=True)
+    options = ingest.Options(mapping=folder / "mapping.yaml", skip_bad_rows=True, max_skipped=0.5)
     prepared = ingest.prepare(folder, db, options)
     ingest.commit(prepared)
     return db, prepared.outcome

@@ -396,7 +396,7 @@ def test_page_on_the_hand_made_shop(suppliers_db: Path, use_db) -> None:
     use_db(suppliers_db)
     at = open_page({"start": "2026-01-01"})
     assert_clean(at)
-    assert at.warning[0].value.startswith("**Call Far East Toys (S2) first.** 1 of its open PO lines")
+    assert at.warning[0].value.startswith("**Call Far East Toys (S2) first.** 1 open PO lines past promise, ")
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["PO lines received"], metrics["On-time rate"]) == ("26", "19%")
     at.number_input(key="supplier_watchlist.due_within_days").set_value(10).run()

@@ -258,10 +258,24 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Do
     )
 
 
+# The tables whose rows a result is made of; the others (customers, suppliers, products, events) name
+# or annotate those rows, so their absence does not empty a result.
+ROW_TABLES = frozenset({"orders", "order_lines", "purchase_orders", "inventory_snapshots"})
+
+
+def no_rows(query: catalog.Query) -> None:
+    """An empty result: the data it reads is missing (say which), or the filters leave nothing."""
+    note = weekly.needs(tuple(sorted(catalog.tables_read(query.text) & ROW_TABLES)), held())
+    if note:
+        st.info(note, icon=":material/dataset:")
+    else:
+        st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
+
+
 def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: Filters | None = None) -> None:
     """Chart first when the header asks for one; the table, SQL and CSV are one click away."""
     if frame.empty:
-        st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
+        no_rows(query)
     chart = query.chart if not frame.empty else None  # an empty chart would draw a meaningless axis
     names = (["Chart"] if chart else []) + ["Table", "SQL"]
     tabs = dict(zip(names, st.tabs(names), strict=True))
@@ -294,8 +308,9 @@ def show_built(
     """Like show(), for charts a page built itself (charts.py): one tab per named chart, then the
     table (column_config, or a pandas Styler for conditional colours) with its CSV, then the SQL."""
     if frame.empty:
-        st.info("No rows for the current filters.", icon=":material/filter_alt_off:")
-    built = {name: chart for name, chart in (views or {}).items() if chart is not None}
+        no_rows(query)
+    # No rows, no chart: an empty one would draw axes over nothing under the note that says why.
+    built = {name: chart for name, chart in (views or {}).items() if chart is not None and not frame.empty}
     names = list(built)
     names = ["Table", *names, "SQL"] if table_first else [*names, "Table", "SQL"]
     tabs = dict(zip(names, st.tabs(names), strict=True))

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.ingest import derived, formats, mapping
-from dashboard.ingest.checks import EMPTY_SHARE, NULL_MARKERS, Checker
+from dashboard.ingest.checks import EMPTY_SHARE, MAX_SKIPPED, NULL_MARKERS, Checker
 from dashboard.ingest.columns import column_list, fill_stage, match_columns, primary_keys, read_schema
 from dashboard.ingest.formats.rawfile import InputError, RawFile, TooManyRejects, first_line
 from dashboard.ingest.inputs import Input, Source
@@ -35,6 +35,8 @@ class Options:
     append: bool = False
     skip_bad_rows: bool = False
     rejects: Path | None = None
+    max_skipped: float = MAX_SKIPPED
+    """With skip_bad_rows, the largest share of any table's rows that may be left out."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ class Build:
         except BaseException:
             self.con.close()
             raise
-        self.checker = Checker(self.con, report, self.sources, self.keys, options.skip_bad_rows, say)
+        self.checker = Checker(
+            self.con, report, self.sources, self.keys, options.skip_bad_rows, say, options.max_skipped
+        )
 
     def run(self, source: Path, inputs: dict[str, Input], rules: mapping.Mapping | None) -> Outcome:
         """Stage, check and write every table; raises LoadError (listing all problems) when it cannot pass."""
@@ -171,7 +175,7 @@ class Build:
     def open(self, item: Input) -> RawFile | None:
         rule = item.rule
         try:
-            return formats.open_input(
+            raw = formats.open_input(
                 self.con,
                 item.path,
                 self.work,
@@ -183,6 +187,8 @@ class Build:
         except InputError as exc:
             self.checker.add(Problem(item.path.name, None, None, None, str(exc)))
             return None
+        raw.extra_fields = rule.extra_fields if rule else None
+        return raw
 
     def compile(
         self,
@@ -237,7 +243,7 @@ class Build:
             self.checker.add(Problem(raw.label, None, None, None, f"could not be read: {first_line(exc)}"))
             source.readable = False
         if self.options.skip_bad_rows and source.readable:
-            self.checker.skipped += self.report.total - before
+            self.checker.malformed(source.table, self.report.total - before)
         return source.readable
 
     def read_mapped(

@@ -8,6 +8,7 @@ in DuckDB (`bad_<table>`); only the first CAP per check become problems in memor
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,10 @@ from dashboard.query import warehouse
 
 CAP = 1000
 """At most this many rows come back per check; the rest are counted (and all go to the rejects CSV)."""
+
+MAX_SKIPPED = 0.05
+"""With skip_bad_rows, a load that would leave out more than this share of any table's rows stops:
+half the order lines gone by cascade is a broken mapping, not a few bad rows (`--max-skipped`)."""
 
 
 FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
@@ -83,6 +88,7 @@ class Checker:
         keys: dict[str, list[str]],
         skip: bool,
         say: Callable[[str], None],
+        max_skipped: float = MAX_SKIPPED,
     ) -> None:
         self.con = con
         self.report = report
@@ -90,41 +96,59 @@ class Checker:
         self.keys = keys
         self.skip = skip
         self.say = say
+        self.max_skipped = max_skipped
         self.fatal = 0
         self.skipped = 0
+        self.read: Counter[str] = Counter()
+        """Rows each table's file gave, malformed lines included: what a left-out share is a share of."""
+        self.dropped: Counter[str] = Counter()
+        self.causes: dict[str, Counter[str]] = {}
+        """Per table, the rows each kind of problem hit: the biggest is what a person should fix first."""
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: Problem, first: bool = False) -> None:
         """A problem with no row to leave out: the load cannot pass, even with skip_bad_rows."""
         self.fatal += 1
-        self.report.add(problem)
+        self.report.add(problem, first)
 
     @property
     def failed(self) -> bool:
         return bool(self.fatal or (self.report.total and not self.skip))
 
     def start(self) -> None:
-        """The tables that remember which referenced keys were left out, for the cascade's messages."""
+        """The tables that remember which referenced keys were left out, and from which record, so a
+        cascade's message names the row it follows from."""
         for table in REFERENCED:
-            self.con.execute(f"create temp table left_out_{table} (key varchar)")
+            self.con.execute(f"create temp table left_out_{table} (key varchar, idx bigint)")
+
+    def malformed(self, table: str, count: int) -> None:
+        """Lines the reader set aside: left out with skip_bad_rows, and part of the table's rows read."""
+        self.skipped += count
+        self.read[table] += count
+        self.dropped[table] += count
+        cause = "malformed lines (more or fewer fields than the header)"
+        self.causes.setdefault(table, Counter())[cause] += count
 
     def check_values(self, source: Source, compiled: mapping.Compiled | None, columns: list[Column]) -> None:
         """Per-row checks on `raw_<table>`; with skip_bad_rows the rows that fail are left out."""
         checks = mapping_checks(source, compiled) if compiled else []
         checks += value_checks(source, columns)
+        table = source.table
+        self.read[table] += self.con.execute(f"select count(*) from raw_{table}").fetchone()[0]
         hits = self.run_checks(checks)
         if not hits:
             return
-        table = source.table
         if self.skip:
             key = REFERENCED.get(table)
             if key in source.types:
                 self.con.execute(
-                    f"insert into left_out_{table} select {text_sql(key, source.types[key])}::varchar"
-                    f" from raw_{table} where {source.index} in (select _idx from bad_{table})"
+                    f"insert into left_out_{table} select {text_sql(key, source.types[key])}::varchar,"
+                    f" {source.index} from raw_{table} where {source.index} in (select _idx from bad_{table})"
                 )
-            self.skipped += self.con.execute(
+            deleted = self.con.execute(
                 f"delete from raw_{table} where {source.index} in (select _idx from bad_{table})"
             ).fetchone()[0]
+            self.skipped += deleted
+            self.dropped[table] += deleted
         self.con.execute(f"drop table bad_{table}")
 
     def run_checks(self, checks: list[Check]) -> int:
@@ -150,6 +174,9 @@ class Checker:
             self.fatal += 1  # a row already in the warehouse cannot be left out
         result = self.con.execute("select * from hits order by 1")
         label = source.label(check.column)
+        if self.skip:
+            cause = f"{source.file} column {label}: {check.kind}" if label else f"{source.file}: {check.kind}"
+            self.causes.setdefault(check.table, Counter())[cause] += count
 
         def problems() -> Iterable[Problem]:
             while chunk := result.fetchmany(10_000):
@@ -180,6 +207,42 @@ class Checker:
             if not self.run_checks(groups["foreign keys"]):
                 break
         self.delete_bad()
+        self.stop_when_too_many()
+
+    def stop_when_too_many(self) -> None:
+        """Leaving out more than `max_skipped` of any table's rows stops the load, naming the biggest
+        cause: the figures would rest on what is left, and a success message would hide that."""
+        shares = {t: self.dropped[t] / self.read[t] for t in self.dropped if self.read[t] and self.dropped[t]}
+        over = {t: share for t, share in shares.items() if share > self.max_skipped}
+        if not over:
+            return
+        table = max(over, key=lambda t: (over[t], self.dropped[t]))
+        reason = (
+            f"leaving out the bad rows would drop {self.dropped[table]:,} of {self.read[table]:,} {table}"
+            f" rows ({over[table]:.1%}), more than the limit of {self.max_skipped:.0%} (--max-skipped, or"
+            " the Data page's 'Stop above'); the biggest cause: "
+            + self.biggest_cause(table)
+            + ". Fix that in the file or the mapping, or raise the limit if these rows should go"
+        )
+        others = sorted(set(over) - {table})
+        if others:
+            reason += f" (also over: {', '.join(f'{t} {over[t]:.1%}' for t in others)})"
+        self.add(Problem(self.sources[table].file, None, None, None, reason), first=True)
+
+    def biggest_cause(self, table: str, seen: frozenset[str] = frozenset()) -> str:
+        """The kind of problem that hit most rows; a cascade names what it follows from."""
+        causes = self.causes.get(table) or Counter({"rows left out": self.dropped[table]})
+        cause, count = causes.most_common(1)[0]
+        text = f"{cause} ({count:,} rows)"
+        target = next(
+            (t for t2, c, t in FOREIGN_KEYS if t2 == table and cause.endswith(f"{c} not in {t}")), None
+        )
+        if target and self.dropped[target] and target not in seen:
+            text += (
+                f", which follows from {self.dropped[target]:,} {target} rows left out; of those, "
+                + self.biggest_cause(target, seen | {table})
+            )
+        return text
 
     def delete_bad(self) -> int:
         deleted = 0
@@ -192,12 +255,14 @@ class Checker:
                 continue
             if table in REFERENCED:
                 self.con.execute(
-                    f"insert into left_out_{table} select {REFERENCED[table]}::varchar from stage_{table}"
-                    f" where _idx in (select _idx from bad_{table})"
+                    f"insert into left_out_{table} select {REFERENCED[table]}::varchar, _idx"
+                    f" from stage_{table} where _idx in (select _idx from bad_{table})"
                 )
-            deleted += self.con.execute(
+            gone = self.con.execute(
                 f"delete from stage_{table} where _idx in (select _idx from bad_{table})"
             ).fetchone()[0]
+            self.dropped[table] += gone
+            deleted += gone
             self.con.execute(f"drop table bad_{table}")
         self.skipped += deleted
         return deleted
@@ -302,7 +367,7 @@ def table_checks(keys: dict[str, list[str]], sources: dict[str, Source]) -> dict
     return {
         "primary keys": [c for table in sources for c in key_checks(table, keys[table])],
         "foreign keys": [
-            reference_check(table, column, target, target in sources)
+            reference_check(table, column, target, sources)
             for table, column, target in FOREIGN_KEYS
             if table in sources
         ],
@@ -331,20 +396,22 @@ def key_checks(table: str, key: list[str]) -> list[Check]:
     return [Check(table, cols, "duplicate primary key", sql, reason)]
 
 
-def reference_check(table: str, column: str, target: str, given: bool) -> Check:
-    """A value the target does not hold; with skip_bad_rows, say so when its row there was left out."""
+def reference_check(table: str, column: str, target: str, sources: dict[str, Source]) -> Check:
+    """A value the target does not hold; with skip_bad_rows, name the target's row that was left out,
+    so a person fixes that one row rather than hunting for why this one went."""
     sql = (
         f"select s._idx, s.{column}::varchar, s.{column},"
-        f" s.{column}::varchar in (select key from left_out_{target}) from rows_{table} as s"
-        f" where s.{column} is not null"
+        f" (select min(x.idx) from left_out_{target} as x where x.key = s.{column}::varchar)"
+        f" from rows_{table} as s where s.{column} is not null"
         f" and not exists (select 1 from rows_{target} as t where t.{column} = s.{column})"
     )
 
     def reason(details: tuple[Any, ...], _rows: RowMap) -> str:
         missing = f"{column} {show(details[0])} is not in {target}"
-        if details[1]:
-            return f"{missing}: its row there was left out as bad"
-        return missing + ("" if given else f" (no {target} file)")
+        if details[1] is not None:
+            file, row = sources[target].locate(details[1])
+            return f"{missing}: its {target} row, {file} row {row}, was left out as bad"
+        return missing + ("" if target in sources else f" (no {target} file)")
 
     return Check(table, column, f"{column} not in {target}", sql, reason, needs=(target,))
 

@@ -21,11 +21,22 @@ import yaml
 from dashboard import safeyaml
 from dashboard.ingest import sqlexpr
 from dashboard.ingest.dates import EARLIEST_YEAR, ISO_DATE, iso_sql
+from dashboard.ingest.formats.rawfile import EXTRA_FIELDS
 from dashboard.ingest.problems import LoadError, Problem
 from dashboard.query import warehouse
 
 TOP_KEYS = ("name", "description", "missing", "formats", "tables")
-TABLE_KEYS = ("file", "sheet", "delimiter", "encoding", "distinct", "missing", "formats", "columns")
+TABLE_KEYS = (
+    "file",
+    "sheet",
+    "delimiter",
+    "encoding",
+    "extra_fields",
+    "distinct",
+    "missing",
+    "formats",
+    "columns",
+)
 COLUMN_KEYS = (
     "from",
     "value",
@@ -126,6 +137,7 @@ class TableRule:
     missing: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     columns: tuple[ColumnRule, ...] = ()
+    extra_fields: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +257,7 @@ def table_rule(
         missing,
         formats,
         tuple(rules),
+        extra_fields(spec, where, errors),
     )
 
 
@@ -361,6 +374,20 @@ def optional_text(node: Node, key: str, where: str, errors: _Errors) -> str | No
     if value is None or isinstance(value, str):
         return value
     errors.add(node.lines[key], f"{where}.{key}", "must be a text")
+    return None
+
+
+def extra_fields(node: Node, where: str, errors: _Errors) -> str | None:
+    """How a CSV line with more fields than the header reads: rejected (unset), 'fold' or 'drop'."""
+    value = optional_text(node, "extra_fields", where, errors)
+    if value is None or value in EXTRA_FIELDS:
+        return value
+    errors.add(
+        node.lines["extra_fields"],
+        f"{where}.extra_fields",
+        "must be fold (join the extra fields onto the last column) or drop (read the header's columns)",
+        value,
+    )
     return None
 
 

@@ -111,8 +111,9 @@ class Report:
         self.listed: list[Problem] = []
         self.total = 0
 
-    def add(self, problem: Problem) -> None:
-        self.listed.append(problem)
+    def add(self, problem: Problem, first: bool = False) -> None:
+        """`first`: a problem that explains the others, shown before them."""
+        self.listed.insert(0 if first else len(self.listed), problem)
         self.rejects.write(problem)
         self.total += 1
 

@@ -7,6 +7,7 @@ and every problem before deciding.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -98,12 +99,7 @@ def check(
         with target.open("wb") as handle:
             shutil.copyfileobj(mapping, handle, CHUNK)
         mapping = target
-    options = ingest.Options(
-        mapping=mapping,
-        append=options.append,
-        skip_bad_rows=options.skip_bad_rows,
-        rejects=folder / "rejects.csv",
-    )
+    options = dataclasses.replace(options, mapping=mapping, rejects=folder / "rejects.csv")
     steps = Steps(progress)
     try:
         prepared = ingest.prepare(source_of(data, saved), warehouse.default_path(), options, steps)

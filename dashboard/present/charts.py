@@ -1,5 +1,9 @@
 """Altair charts from a query header's chart spec, which maps one to one onto Altair shorthand,
-plus the annotation layer (events and notes) that every time chart carries."""
+plus the annotation layer (events and notes) that every time chart carries.
+
+A weekly point is plotted at its week's Monday (ISO weeks, Monday to Sunday) on every chart, even
+a stock measured at the week's end: the same week sits at the same x everywhere, and a weekly bar
+spans Monday to the next Monday. Tooltips say the day a stock was measured at."""
 
 from __future__ import annotations
 
@@ -448,11 +452,12 @@ def backlog_area(
     annotations: pd.DataFrame | None = None,
     height: int = 300,
 ) -> alt.Chart | alt.LayerChart:
-    """The open backlog measured at the end of each day or week (`day`), as a shaded line."""
+    """The open backlog measured at the end of each day or week (`day`), as a shaded line; a week
+    is plotted at its Monday (`period`), like every weekly chart."""
     _too_many(frame)
-    data = frame.assign(day=pd.to_datetime(frame["day"]))
+    data = frame.assign(day=pd.to_datetime(frame["day"]), period=pd.to_datetime(frame["period"]))
     base = alt.Chart(data).encode(
-        x=alt.X("day:T", title=None),
+        x=alt.X("period:T", title=None),
         y=alt.Y(f"{y}:Q", title=title, axis=alt.Axis(format=y_format)),
         tooltip=[
             alt.Tooltip("day:T", title="end of"),

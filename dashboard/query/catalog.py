@@ -284,19 +284,46 @@ def for_page(page: str | None, queries: list[Query] | None = None) -> list[Query
 
 
 def find(name: str, queries: list[Query] | None = None) -> Query:
-    """A query by id, by path relative to queries/, or by file path."""
+    """A query by id, by path relative to queries/, or by the path of any .sql file.
+
+    A file outside queries/ (an analyst's draft) is checked like a library file: one SELECT, every
+    parameter declared and bound. Running it on the sandboxed read-only connection of
+    `warehouse.connect` keeps it from writing or reading other files."""
     candidate = Path(name)
-    if candidate.suffix == ".sql" and candidate.exists():
+    if candidate.suffix == ".sql" and candidate.is_file():
         resolved = candidate.resolve()
-        if warehouse.QUERIES_DIR in resolved.parents:
-            return parse(resolved)
-        raise QueryError(f"{name}: query files live under {warehouse.QUERIES_DIR}")
+        library = warehouse.QUERIES_DIR.resolve()
+        return parse(resolved, library if library in resolved.parents else resolved.parent)
     for query in discover() if queries is None else queries:
         if name in (query.id, query.file, query.file.removesuffix(".sql")):
             if query.error:
                 raise QueryError(query.error)
             return query
+    if candidate.suffix == ".sql":
+        raise QueryError(f"no file {name} and no query named '{name}' under {warehouse.QUERIES_DIR}")
     raise QueryError(f"no query named '{name}' under {warehouse.QUERIES_DIR}")
+
+
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+def tables_read(text: str) -> set[str]:
+    """The canonical tables a query's SQL reads, directly or through the derived views and macros of
+    queries/views: with none of their rows in the warehouse, an empty result means missing data, not
+    filters that leave nothing, and a page says which."""
+    views = {path.stem: path for path in warehouse.view_files()}
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [text]
+    while todo:
+        _header, body = warehouse.split_header(todo.pop())
+        words = set(WORD.findall(LINE_COMMENT.sub("", body)))
+        found |= words & set(warehouse.TABLES)
+        for name in sorted((words & set(views)) - seen):
+            seen.add(name)
+            todo.append(views[name].read_text())
+    return found
 
 
 def relative_date(value: Any, as_of: dt.date) -> dt.date:

@@ -170,6 +170,7 @@ def build(
         f'<p class="verdict">{html.escape(weekly.verdict(items))}</p>',
         f'<p class="muted">{html.escape(week.span)} against {week.previous.label}. '
         f"Data as of {as_of:%a %d %b %Y}; report made {dt.datetime.now():%Y-%m-%d %H:%M}."
+        + (f" {html.escape(note)}" if (note := weekly.measured_note(week, as_of)) else "")
         + _filters(scope)
         + "</p>",
     ]
@@ -216,14 +217,12 @@ def build(
     parts.append("</section>")
     parts.append('<section class="major"><h2>Actions for the week</h2>')
     chase = weekly.suppliers_to_chase(run, scope)
-    chase_columns = _columns(
-        "supplier_watchlist", {"po_lines_past_promise": catalog.Column("PO lines past promise", "integer")}
-    )
+    chase_columns = _columns("supplier_watchlist")
     chase = chase.drop(columns=["supplier_id"]) if "supplier_id" in chase else chase
     parts.append(
         block(
             "Suppliers to chase (as of the as-of date)",
-            table(chase, "No open PO line holds up a backorder.", chase_columns),
+            table(chase, "No open PO line is past its promise.", chase_columns),
         )
     )
     notify = weekly.customers_to_notify(run, scope)

@@ -235,6 +235,17 @@ def weeks_back(as_of: dt.date, count: int = 52) -> list[Week]:
     return [Week(newest.start - dt.timedelta(days=7 * n)) for n in range(count)]
 
 
+def measured_note(week: Week, as_of: dt.date) -> str | None:
+    """Said when the week runs past the data: its stocks (open backorders, ages) are taken at the
+    as-of date, as kpis.sql and kpi_trend.sql do, so ages do not grow over days with no data."""
+    if as_of >= week.end:
+        return None
+    return (
+        f"Open backorders and their ages are measured at the As-of date, {as_of:%a %d %b}, not at the"
+        f" week's end ({week.end:%a %d %b}): there is no data after it."
+    )
+
+
 def week_values(week: Week, scope: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {**(scope or {}), "start": week.start, "end": week.end}
 
@@ -536,23 +547,37 @@ def new_spikes(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) 
     return _new_since_last_week(now[now["surging"]], surging_before, ["sku"])
 
 
+CHASE_COLUMNS = [
+    "call_rank",
+    "supplier_id",
+    "supplier_name",
+    "supplier_lines_past_promise",
+    "supplier_waiting_lines_past_promise",
+    "supplier_waiting_value_past_promise",
+]
+
+
+def chase_words(po_lines: int, waiting_lines: int, value: str) -> str:
+    """A supplier to chase in the words the home page, the Suppliers page and the report share: its
+    open PO lines past their promise, and the backordered customer lines waiting on those lines
+    (supplier_watchlist.sql's supplier_*_past_promise columns). Lines waiting on a PO line that is
+    not due yet are not counted: nothing is late for them yet."""
+    return (
+        f"{po_lines:,} open PO lines past promise, {waiting_lines:,} customer lines waiting on them"
+        f" (value {value})"
+    )
+
+
 def suppliers_to_chase(run: Runner, scope: Mapping[str, Any] | None = None, top: int = 5) -> pd.DataFrame:
-    """One row per supplier from the open PO watchlist, in its call order (as of the as-of date)."""
+    """The watchlist's suppliers with open PO lines past promise, in its call order (as of the as-of
+    date): one row each with the query's own supplier-level figures, the ones the Suppliers page's
+    banner shows, so both places give the same numbers."""
     watch = _optional(run, "supplier_watchlist", dict(scope or {}))
     if watch.empty:
         return watch
-    late = watch[watch["days_past_promise"] > 0]
-    per_supplier = (
-        watch.groupby(["call_rank", "supplier_id", "supplier_name"], as_index=False)
-        .agg(waiting_lines=("waiting_lines", "sum"), waiting_value=("waiting_value", "sum"))
-        .merge(
-            late.groupby("supplier_id", as_index=False).agg(po_lines_past_promise=("po_id", "count")),
-            on="supplier_id",
-            how="left",
-        )
-    )
-    per_supplier["po_lines_past_promise"] = per_supplier["po_lines_past_promise"].fillna(0).astype(int)
-    return per_supplier.sort_values("call_rank").head(top).reset_index(drop=True)
+    suppliers = watch[CHASE_COLUMNS].drop_duplicates("supplier_id")
+    late = suppliers[suppliers["supplier_lines_past_promise"] > 0]
+    return late.sort_values("call_rank").head(top).reset_index(drop=True)
 
 
 def skus_to_expedite(

@@ -4,7 +4,8 @@ description: >
   Open backordered lines, units and value at the end of each day, or of each week (its
   Sunday; the To date for the last, partial week): a running sum of +1 line (and its units
   and value) on the day each backorder was ordered and -1 on the day it shipped or was
-  canceled, carried forward to days without events.
+  canceled, carried forward to days without events. A week is plotted at its Monday
+  (period), as on every weekly chart; day is the day it was measured at.
 params:
   start: {type: date, default: -12 weeks}
   end: {type: date, default: as_of}
@@ -12,10 +13,10 @@ params:
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
   grain: {type: choice, options: [week, day], default: week, label: Each, help: the end of each day or week}
-chart: {mark: line, x: day:T, y: open_units:Q}
+chart: {mark: line, x: period:T, y: open_units:Q, tooltip: [day, open_lines, open_units, open_value]}
 columns:
-  day: {label: Day, format: date}
-  period: {label: Period, format: date}
+  day: {label: Measured at the end of, format: date}
+  period: {label: Day or week (Monday), format: date}
   open_lines: {label: Open lines, format: integer}
   open_units: {label: Open units, format: integer}
   open_value: {label: Open value, format: money}

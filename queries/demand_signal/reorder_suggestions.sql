@@ -8,8 +8,10 @@ description: >
   lines received in the 365 days to the To date; the SKU's own when it has at
   least 5, else its supplier's, else the planned lead time with no spread
   (lead_time_basis says which; with none the suggestion stays empty). Safety
-  stock = z x sqrt(LT x sigma_D^2 + D^2 x sigma_LT^2), z from the service level;
-  reorder point = D x LT + safety stock.
+  stock: the product's own safety_stock when the products file gives one
+  (safety_stock_basis 'yours'), else the computed one, z x sqrt(LT x sigma_D^2 +
+  D^2 x sigma_LT^2) with z from the service level; computed_safety_stock shows
+  the computed one either way. Reorder point = D x LT + safety stock.
   On hand comes from the SKU's latest snapshot on or before the To date; on order
   = PO units ordered by then and not received by then; open backlog =
   backordered units of lines open at the To date. Days of supply = (on hand + on
@@ -52,6 +54,8 @@ columns:
   days_of_supply: {label: Days of supply, format: days}
   z: {label: Service z, format: decimal}
   safety_stock: {label: Safety stock, format: integer}
+  safety_stock_basis: {label: Safety stock from, help: "yours: the products file's safety_stock; computed: from demand and lead-time spread"}
+  computed_safety_stock: {label: Computed safety stock, format: integer}
   reorder_point: {label: Reorder point, format: integer}
   order_up_to: {label: Order up to, format: integer}
   suggested_qty: {label: Suggested qty, format: integer}
@@ -84,6 +88,7 @@ period as (
 
 products_in_scope as (
     select sku, product_name, category, supplier_id, unit_price, unit_cost, lead_time_days,
+        safety_stock as given_safety_stock,
     from products
     where
         ($category is null or category = $category)
@@ -228,16 +233,25 @@ position as (
     where d.period_units > 0 or b.open_backlog_units > 0
 ),
 
-policy as (
+computed as (
     select
         position.*,
         service.z,
         service.z * sqrt(
             lead_time_mean * daily_sd * daily_sd + daily_mean * daily_mean * lead_time_sd * lead_time_sd
-        ) as safety_stock,
+        ) as computed_safety_stock,
         daily_mean * lead_time_mean as lead_time_demand,
     from position
     cross join service
+),
+
+policy as (
+    select
+        computed.*,
+        coalesce(given_safety_stock, computed_safety_stock) as safety_stock,
+        if(given_safety_stock is null, if(computed_safety_stock is null, null, 'computed'), 'yours')
+            as safety_stock_basis,
+    from computed
 ),
 
 suggested as (
@@ -280,6 +294,8 @@ select
     ((coalesce(on_hand, 0) + on_order_units) / nullif(daily_mean, 0))::double as days_of_supply,
     if(z is null, error('service_level must be one of 90%, 95%, 97.5%, 99%, 99.9%'), z)::double as z,
     safety_stock::double as safety_stock,
+    safety_stock_basis::varchar as safety_stock_basis,
+    computed_safety_stock::double as computed_safety_stock,
     reorder_point::double as reorder_point,
     order_up_to::double as order_up_to,
     suggested_qty::bigint as suggested_qty,

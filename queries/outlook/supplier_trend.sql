@@ -6,12 +6,14 @@ description: >
   SKUs projected to go on backorder within 4 weeks while one of the supplier's
   PO lines for them was late (promised by that day and still open). A supplier
   whose late lines leave more and more SKUs short rises here before its
-  backorders peak.
+  backorders peak. Each cut-off is plotted at its week's Monday (week), as on
+  every weekly chart.
 params:
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
-chart: {mark: line, x: cutoff:T, y: skus_short:Q, color: supplier_name:N, tooltip: [cutoff, supplier_id, supplier_name, skus_short, late_lines]}
+chart: {mark: line, x: week:T, y: skus_short:Q, color: supplier_name:N, tooltip: [cutoff, supplier_id, supplier_name, skus_short, late_lines]}
 columns:
+  week: {label: Week (Monday), format: date}
   cutoff: {label: Cut-off, format: date}
   supplier_id: {label: Supplier id}
   supplier_name: {label: Supplier}
@@ -36,6 +38,7 @@ short as (
 )
 
 select
+    date_trunc('week', po.cutoff)::date as week,
     po.cutoff::date as cutoff,
     po.supplier_id::varchar as supplier_id,
     any_value(s.supplier_name)::varchar as supplier_name,

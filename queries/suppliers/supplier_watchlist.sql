@@ -39,9 +39,9 @@ columns:
   waiting_value: {label: Value waiting, format: money}
   customers_waiting: {label: Customers waiting, format: integer}
   oldest_waiting_since: {label: Oldest waiting since, format: date}
-  supplier_lines_past_promise: {label: "Supplier's PO lines past promise", format: integer}
-  supplier_waiting_lines_past_promise: {label: "Supplier's waiting lines past promise", format: integer}
-  supplier_waiting_value_past_promise: {label: "Supplier's value waiting past promise", format: money}
+  supplier_lines_past_promise: {label: Open PO lines past promise, format: integer, help: "The supplier's, at the as-of date"}
+  supplier_waiting_lines_past_promise: {label: Customer lines waiting on them, format: integer, help: "Backordered lines whose ETA is one of the supplier's open PO lines past promise"}
+  supplier_waiting_value_past_promise: {label: Value waiting on them, format: money}
   supplier_waiting_value: {label: "Supplier's value waiting", format: money}
 */
 with

@@ -4,7 +4,8 @@ description: >
   The headline KPIs of kpis.sql, week by week (ISO weeks, Monday to Sunday) for
   the `weeks` weeks ending with the week that holds `end`: the sparklines of the
   weekly review. Same definitions: flows count events inside the week, stocks
-  are measured at the end of its Sunday.
+  are measured at the end of `measured_at`, its Sunday or, for the week that holds
+  the as-of date, the as-of date.
 params:
   end: {type: date, default: as_of}
   weeks: {type: int, default: 12}
@@ -15,6 +16,7 @@ chart: {mark: line, x: week_start:T, y: backorder_rate_lines:Q}
 columns:
   week_start: {label: Week, format: date}
   week_end: {label: Week end, format: date}
+  measured_at: {label: Stocks measured at, format: date, help: "The week's end, or the as-of date in the week that holds it"}
   lines_ordered: {label: Lines ordered, format: integer}
   backordered_lines: {label: Backordered lines, format: integer}
   backorder_rate_lines: {label: Backorder rate (lines), format: percent}
@@ -42,6 +44,7 @@ periods as (
     select
         week_start::date as week_start,
         week_start::date + 6 as week_end,
+        least(week_start::date + 6, (select as_of from warehouse_meta)) as measured_at,
     from (
         select unnest(generate_series(
             date_trunc('week', $end::date) - to_weeks($weeks - 1),
@@ -105,10 +108,10 @@ open_at_end as (
         count(*) as open_backorder_lines,
         sum(b.backordered_qty) as open_backorder_units,
         sum(b.value) as open_backorder_value,
-        avg(p.week_end - b.ordered_date) as avg_backorder_age_days,
+        avg(p.measured_at - b.ordered_date) as avg_backorder_age_days,
     from periods as p
     inner join backorders as b
-        on is_open_at(b.ordered_date, b.closed_date, p.week_end)
+        on is_open_at(b.ordered_date, b.closed_date, p.measured_at)
     group by p.week_start
 ),
 
@@ -147,9 +150,9 @@ past_promise as (
     from periods as p
     inner join promised_lines as l
         on
-            l.ordered_date <= p.week_end and l.promised_date < p.week_end
-            and (l.shipped_date is null or l.shipped_date > p.week_end)
-            and (l.canceled_date is null or l.canceled_date > p.week_end)
+            l.ordered_date <= p.measured_at and l.promised_date < p.measured_at
+            and (l.shipped_date is null or l.shipped_date > p.measured_at)
+            and (l.canceled_date is null or l.canceled_date > p.measured_at)
     group by p.week_start
 ),
 
@@ -170,6 +173,7 @@ received as (
 select
     p.week_start::date as week_start,
     p.week_end::date as week_end,
+    p.measured_at::date as measured_at,
     coalesce(o.lines_ordered, 0)::bigint as lines_ordered,
     coalesce(o.backordered_lines, 0)::bigint as backordered_lines,
     (o.backordered_lines / nullif(o.lines_ordered, 0))::double as backorder_rate_lines,

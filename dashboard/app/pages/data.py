@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import access, ingest
 from dashboard.app import actions, cards, filters, page, signin
 from dashboard.ingest import formats, upload
+from dashboard.ingest.checks import MAX_SKIPPED
 from dashboard.ingest.problems import Problem
 from dashboard.query import catalog
 from dashboard.review import audit
@@ -132,6 +133,20 @@ def uploader() -> None:
     )
     mode = st.radio("How", [REPLACE, APPEND], horizontal=True, key="upload.mode")
     skip = st.checkbox("Leave out bad rows, and list them, instead of loading nothing", key="upload.skip")
+    limit = (
+        st.number_input(
+            "Stop above (% of any table's rows left out)",
+            min_value=0.0,
+            max_value=100.0,
+            value=MAX_SKIPPED * 100,
+            step=1.0,
+            key="upload.max_skipped",
+            help="Rows that refer to a left-out row go too; past this share the check stops and names the "
+            "biggest cause, since the figures would rest on what is left.",
+        )
+        if skip
+        else MAX_SKIPPED * 100
+    )
     ready = bool(files) and (choice != OWN_MAPPING or own is not None)
     if st.button("Check files", type="primary", disabled=not ready, key="upload.check"):
         if PENDING in st.session_state:
@@ -142,7 +157,7 @@ def uploader() -> None:
             pending = upload.check(
                 files,
                 mapping,
-                ingest.Options(append=mode == APPEND, skip_bad_rows=skip),
+                ingest.Options(append=mode == APPEND, skip_bad_rows=skip, max_skipped=limit / 100),
                 lambda share, text: bar.progress(min(share, 1.0), text=text),
                 signin.identity(),
             )

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import cache, cards, filters, page
-from dashboard.present import charts, formats, palette
+from dashboard.present import charts, formats, missing, palette
 from dashboard.query import catalog
 
 PAGE = "demand_signal"
@@ -131,7 +131,8 @@ with st.container(border=True):
         level = cards.widgets(reorder_q)
     with note:
         st.caption(
-            "Safety stock = z x sqrt(LT x sigma_D^2 + D^2 x sigma_LT^2); reorder point = D x LT + safety "
+            "Safety stock = yours from products.safety_stock where the file gives one (the computed one "
+            "beside it), else z x sqrt(LT x sigma_D^2 + D^2 x sigma_LT^2); reorder point = D x LT + safety "
             "stock; suggested order = reorder point + 7 days of demand - (on hand + on order - open "
             "backlog). Rows whose days of supply are shorter than the lead time are shaded."
         )
@@ -151,6 +152,7 @@ with st.container(border=True):
                     "days_of_supply": "{:.1f}",
                     "z": "{:.3f}",
                     "safety_stock": "{:.1f}",
+                    "computed_safety_stock": "{:.1f}",
                     "reorder_point": "{:.1f}",
                     "order_up_to": "{:.1f}",
                     "suggested_cost": "{:,.2f}",
@@ -251,11 +253,13 @@ with headline:
             help="SKUs flagged surging in the 4 weeks to the To date (Surging SKUs card).",
         )
     if reorder is not None:
+        cost, basis = missing.suggested_buy(reorder)
         tiles[4].metric(
             "Suggested buy (cost)",
-            formats.value("money", reorder["suggested_cost"].sum()),
+            "n/a" if cost is None else formats.value("money", cost),
             border=True,
             help="Sum of suggested order quantity x unit cost at the chosen service level.",
         )
+        st.caption(f"Suggested buy: {basis}.")
 
 cards.page_cards(PAGE, active, skip=SHOWN)

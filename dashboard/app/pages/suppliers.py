@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.app import cards, filters, page
 from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
+from dashboard.review.weekly import chase_words
 
 SCORECARD, WEEKLY, DISRUPTIONS, LEAD_TIMES, WATCHLIST = (
     "supplier_scorecard",
@@ -354,11 +355,8 @@ def call_first(watch: pd.DataFrame, flagged: pd.DataFrame) -> None:
             icon=":material/check_circle:",
         )
         return
-    text = (
-        f"**Call {top['supplier_name']} ({top['supplier_id']}) first.** {late:,} of its open PO lines "
-        f"are past their promised date, and {waiting:,} backordered customer lines "
-        f"(value {money(top['supplier_waiting_value_past_promise'])}) wait on them."
-    )
+    words = chase_words(late, waiting, money(top["supplier_waiting_value_past_promise"]))
+    text = f"**Call {top['supplier_name']} ({top['supplier_id']}) first.** {words}."
     own = flagged[flagged["supplier_id"] == top["supplier_id"]]
     if not own.empty:
         latest = own.sort_values("period_start").iloc[-1]

@@ -52,6 +52,7 @@ st.markdown(f"#### {weekly.verdict(values)}")
 st.caption(
     f"{week.span} against {week.previous.label} · data as of {as_of:%a %d %b %Y} · the sidebar's "
     "category, supplier and channel apply, its dates do not"
+    + (f" · {note}" if (note := weekly.measured_note(week, as_of)) else "")
 )
 
 TILES_PER_ROW = 6
@@ -185,14 +186,16 @@ with chase:
         "open PO lines past promise holding up backorders, as of today",
         pos_missing,
         lambda: weekly.suppliers_to_chase(run, scope),
-        "No open PO line is holding up a backorder.",
+        "No open PO line is past its promise.",
         lambda row: {
             "page": "dashboard/app/pages/suppliers.py",
-            "label": f"{row.call_rank}. {row.supplier_name}: {row.po_lines_past_promise} POs late, "
-            f"{row.waiting_lines} lines waiting ({formats.value('money', row.waiting_value)})",
-            "help": f"{row.po_lines_past_promise} open PO lines past their promised date; "
-            f"{row.waiting_lines} customer lines worth {formats.value('money', row.waiting_value)} wait "
-            "on this supplier's open PO lines",
+            "label": f"{row.call_rank}. {row.supplier_name}: "
+            + weekly.chase_words(
+                row.supplier_lines_past_promise,
+                row.supplier_waiting_lines_past_promise,
+                formats.value("money", row.supplier_waiting_value_past_promise),
+            ),
+            "help": "Lines waiting on this supplier's PO lines that are not due yet are not counted.",
             "query_params": {"supplier": row.supplier_id},
         },
     )

@@ -209,6 +209,9 @@ def read(
     An indexed file (a converted workbook sheet) carries its own record index first.
     """
     assert raw.dialect is not None
+    if raw.extra_fields and not raw.indexed:
+        read_wide(con, raw, name, columns, report)
+        return
     shift = 1 if raw.indexed else 0
     picks = [f"#{position + shift} as {alias}" for alias, position in columns.items()]
     if raw.indexed:
@@ -231,15 +234,82 @@ def read(
     rejected_lines(con, raw, report)
 
 
-def rejected_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, report: Report) -> None:
+WIDE = 64
+"""How many fields past the header `extra_fields:` takes in; a line with even more is still rejected."""
+
+
+def read_wide(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, columns: dict[str, int], report: Report
+) -> None:
+    """A file whose lines may hold more fields than its header: unquoted delimiters in address text.
+
+    The file is read WIDE columns wider, lines padded; an empty field reads as '' and a padded one as
+    NULL, so a line with fewer fields than the header is still told apart and rejected."""
+    assert raw.dialect is not None
+    width = len(raw.header)
+    fields = [f"c{i}" for i in range(1, width + WIDE + 1)]
+    last = f"c{width}"
+    if raw.extra_fields == "fold":
+        last = f"concat_ws($delim, {', '.join(fields[width - 1 :])})"
+    picks = [
+        f"nullif({last if position == width else f'c{position}'}, '') as {alias}"
+        for alias, position in columns.items()
+    ]
+    con.execute("drop table if exists reject_errors")
+    con.execute("drop table if exists reject_scans")
+    con.execute(
+        f"create temp table {name}_wide as select * from read_csv($path, header = true,"
+        " auto_detect = false, columns = $columns, delim = $delim, quote = '\"', escape = '\"',"
+        " encoding = $encoding, compression = $compression, store_rejects = true,"
+        " null_padding = true, parallel = false, nullstr = chr(0))",
+        {
+            "path": str(raw.path),
+            "columns": dict.fromkeys(fields, "VARCHAR"),
+            "delim": raw.dialect.delimiter,
+            "encoding": raw.dialect.encoding,
+            "compression": raw.dialect.compression,
+        },
+    )
+    rejected = rejected_lines(con, raw, report)
+    short = [
+        raw.rows.row(index)
+        for (index,) in con.execute(
+            f"select rowid from {name}_wide where {fields[width - 1]} is null order by rowid"
+        ).fetchall()
+    ]
+    if short:
+        reason = REJECT_WORDS["MISSING COLUMNS"].format(n=width)
+        report.add_rows(
+            (Problem(raw.label, line, None, None, reason) for line in short),
+            len(short),
+            raw.label,
+            None,
+            "malformed lines",
+        )
+        raw.rows = row_map(sorted([*rejected, *(line for line in short if line is not None)]))
+    con.execute(
+        f"create temp table {name} as select {columns_sql(picks)} from {name}_wide"
+        f" where {fields[width - 1]} is not null order by rowid",
+        {"delim": raw.dialect.delimiter} if raw.extra_fields == "fold" else {},
+    )
+    con.execute(f"drop table {name}_wide")
+
+
+def row_map(lines: list[int]) -> RowMap:
+    """Record numbering around the rejected lines (1-based file lines, the header being line 1)."""
+    return RowMap(tuple(line - 1 - n for n, line in enumerate(lines, start=1)))
+
+
+def rejected_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, report: Report) -> list[int]:
     """Structural errors DuckDB set aside: each one reported, and the row numbering corrected around them."""
     total = con.execute("select count(distinct line) from reject_errors").fetchone()[0]
     if not total:
-        return
+        return []
     lines = con.execute(
         "select distinct line from reject_errors order by line limit $limit", {"limit": REJECT_LIMIT}
     )
-    raw.rows = RowMap(tuple(line - 1 - n for n, (line,) in enumerate(lines.fetchall(), start=1)))
+    found = [line for (line,) in lines.fetchall()]
+    raw.rows = row_map(found)
     result = con.execute(
         "select line, arg_min(error_type, byte_position), arg_min(column_idx, byte_position),"
         " arg_min(csv_line, byte_position), arg_min(error_message, byte_position)"
@@ -254,6 +324,7 @@ def rejected_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, report: Report)
     )
     if total > REJECT_LIMIT:
         raise TooManyRejects(raw.label)
+    return found
 
 
 def reject_problem(

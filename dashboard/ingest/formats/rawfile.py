@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from dashboard.ingest.formats.delimited import Dialect
 
 
+EXTRA_FIELDS = ("fold", "drop")
+"""What a mapping's `extra_fields:` may say; see RawFile.extra_fields."""
+
+
 class InputError(ValueError):
     """A file that cannot be read at all; the message completes the sentence '<file> ...'."""
 
@@ -50,6 +54,9 @@ class RawFile:
     dialect: Dialect | None = None
     indexed: bool = False
     rows: RowMap = field(default_factory=RowMap)
+    extra_fields: str | None = None
+    """A CSV line with more fields than the header: None rejects it, 'fold' joins the extras onto the
+    last column, 'drop' reads the header's columns only (the mapping's `extra_fields:`)."""
 
     @property
     def index(self) -> str:
