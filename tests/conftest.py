@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -107,7 +106,10 @@ def _serve(env: dict[str, str], cwd: Path | None = None, port: int | None = None
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe nobody reads, which could fill and block
+    (ARTIFACTS / "servers").mkdir(parents=True, exist_ok=True)
+    # the server's output goes to a file, not a pipe nobody reads (which could fill and block it),
+    # kept in test-artifacts/servers/ to read after a failure
+    with (ARTIFACTS / "servers" / f"{port}.log").open("w+b") as log:
         process = subprocess.Popen(
             command, cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
         )
@@ -140,7 +142,8 @@ def streamlit_server() -> Callable[..., contextlib.AbstractContextManager[str]]:
     """Start the app's real server (streamlit_server.py, as `python -m dashboard run` does) on
     127.0.0.1: `with streamlit_server({"BACKORDER_DB": ...}, cwd=home) as url:` (`port=` when the
     test must know it first); it stops when the block ends, so each test module (or test) decides
-    how long its server lives. The environment given is added to this process's own."""
+    how long its server lives. The environment given is added to this process's own; the server's
+    output is in test-artifacts/servers/PORT.log."""
     return _serve
 
 
