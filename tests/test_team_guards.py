@@ -24,6 +24,7 @@ from dashboard import cli, export, ingest, safeyaml, settings
 from dashboard.ingest import mapping
 from dashboard.present import text
 from dashboard.query import catalog, warehouse
+from tests.conftest import free_port
 
 GOOD = Path(__file__).parent / "fixtures" / "canonical_good"
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
@@ -205,12 +206,6 @@ def test_streamlit_config_hides_stack_traces_and_listens_locally() -> None:
     assert config["server"]["address"] == "127.0.0.1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _serving(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
@@ -223,7 +218,7 @@ def _serving(port: int) -> bool:
 def test_run_leaves_nothing_serving_after_a_signal_to_its_pid(
     handmade_db: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         warehouse.DB_ENV_VAR: str(handmade_db),
