@@ -109,3 +109,22 @@ def test_a_bad_target_is_refused_with_the_file_unchanged(team: Path) -> None:
     assert message and "not a headline KPI" in message
     assert team.read_text() == before
     assert (audit.recent()["outcome"] == "failed").any()
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"unit_fill_rate": {"at_least": True}}, "must be a number"),
+        ({"unit_fill_rate": {"at_least": "0.9; rm -rf"}}, "must be a number"),
+        ({"unit_fill_rate": 0.9}, "give {at_least: number}"),
+        ({"unit_fill_rate": {"at_leat": 0.9}}, "unknown key 'at_leat'"),
+    ],
+)
+def test_a_crafted_section_is_checked_like_a_hand_written_one(
+    team: Path, section: dict, message: str
+) -> None:
+    admin = access.Identity("ana@acme.test", "Ana", access.Role.ADMIN, "oidc")
+    before = team.read_text()
+    with pytest.raises(settings.SettingsError, match=message):
+        targets.save(section, weekly.METRICS, admin)
+    assert team.read_text() == before

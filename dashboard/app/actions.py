@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from dashboard import access, ingest
+from dashboard import access, ingest, settings
 from dashboard.ingest import upload
 from dashboard.review import audit, notes, targets, weekly
 
@@ -65,8 +65,6 @@ def load(pending: upload.Pending, who: access.Identity, mode: str) -> str | None
 
 def change_targets(section: dict[str, dict[str, float]], who: access.Identity) -> str | None:
     """Write the KPI targets to the settings file; the error message, or None when written."""
-    from dashboard import settings
-
     try:
         before = settings.section(targets.SECTION)
         targets.save(section, weekly.METRICS, who)

@@ -93,7 +93,11 @@ def save(
     (settings.write_section); the audit record is the caller's, who knows the person's session."""
     access.require(by, access.Action.SETTINGS)
     file = file or settings.path()
-    plain = {str(metric): {str(k): float(v) for k, v in spec.items()} for metric, spec in section.items()}
-    found = parse(plain, metrics, str(file))
-    settings.write_section(SECTION, plain, file)
+    raw = {str(metric): dict(spec) if isinstance(spec, Mapping) else spec for metric, spec in section.items()}
+    found = parse(raw, metrics, str(file))
+    written = {
+        metric: {key: bound for key in KEYS if (bound := getattr(target, key)) is not None}
+        for metric, target in found.items()
+    }
+    settings.write_section(SECTION, written, file)
     return found
