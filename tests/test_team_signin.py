@@ -108,7 +108,9 @@ def test_admin_signs_in_sees_loading_and_the_audit_trail_then_signs_out(browser,
     assert page.get_by_text("Load your own files").count() == 1
     assert page.get_by_text("Audit trail").count() == 1
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_timeout(2000)
+    # st.logout clears the cookie, then sends the browser to the provider's end_session (and back to
+    # oauth2callback); waiting for that, not a fixed pause, which lost the race on a busy machine
+    page.wait_for_url(lambda url: "/oauth2" in url, timeout=60_000, wait_until="commit")
     page.goto(app)
     settle(page)
     assert page.get_by_text("Sign in to see the dashboard").count() == 1
