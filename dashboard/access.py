@@ -24,9 +24,16 @@ class Role(enum.IntEnum):
 
 
 class Action(enum.Enum):
-    NOTE = Role.EDITOR  # add or delete notes and annotations
-    LOAD = Role.ADMIN  # load, append or replace data; change settings
-    AUDIT = Role.ADMIN  # read the audit trail
+    """What a person may be refused; `needs` is the lowest role allowed it."""
+
+    NOTE = "note"  # add or delete notes and annotations
+    LOAD = "load"  # load, append or replace data
+    AUDIT = "audit"  # read the audit trail
+    SETTINGS = "settings"  # see the effective settings, change the KPI targets
+
+    @property
+    def needs(self) -> Role:
+        return Role.EDITOR if self is Action.NOTE else Role.ADMIN
 
 
 class Refused(PermissionError):
@@ -41,7 +48,7 @@ class Identity:
     via: str  # "oidc", "proxy" or "local" (no sign-in configured: the one laptop)
 
     def may(self, action: Action) -> bool:
-        return self.role >= action.value
+        return self.role >= action.needs
 
 
 LOCAL = Identity("local", "this computer", Role.ADMIN, "local")
@@ -49,7 +56,7 @@ LOCAL = Identity("local", "this computer", Role.ADMIN, "local")
 
 def require(identity: Identity, action: Action) -> None:
     if not identity.may(action):
-        needed = Role(action.value).name.lower()
+        needed = action.needs.name.lower()
         raise Refused(
             f"{identity.email} is {identity.role.name.lower()}: this needs the {needed} role "
             f"({action.name.lower()})"

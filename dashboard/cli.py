@@ -79,8 +79,8 @@ def sign_in_configured() -> str | None:
 
 def run_command(args: argparse.Namespace) -> list[str]:
     """The streamlit command line; with no sign-in it listens on 127.0.0.1 unless --listen-anywhere."""
-    app = warehouse.PROJECT_ROOT / "streamlit_app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    server = warehouse.PROJECT_ROOT / "streamlit_server.py"  # streamlit_app.py behind the server guards
+    command = [sys.executable, "-m", "streamlit", "run", str(server), "--server.port", str(args.port)]
     mode = sign_in_configured()
     if mode:
         address = args.address or "0.0.0.0"

@@ -6,13 +6,6 @@ a missing browser is a failure, never a skip.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,19 +13,10 @@ import pytest
 
 from dashboard import registry
 from dashboard.query import warehouse
+from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, settle
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = warehouse.PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # page -> charts it must show at least; test_every_page_has_a_chart_floor keeps it to the registry's pages
 MIN_CHARTS = {
     "weekly_review": 0,
@@ -46,59 +30,10 @@ MIN_CHARTS = {
 }
 
 
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def browser_path() -> str:
-    found = chromium()
-    if found:
-        return found
-    if os.environ.get("CI") or os.environ.get("BACKORDER_REQUIRE_BROWSER"):
-        pytest.fail("browser tests must run in CI, but no Chromium was found (apt-get install chromium)")
-    pytest.skip("no Chromium found: install it (apt-get install chromium) to run the browser tests")
-
-
-@pytest.fixture(scope="module")
-def server(sample_db: Path, browser_path: str) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, warehouse.DB_ENV_VAR: str(sample_db)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(warehouse.PROJECT_ROOT / "streamlit_app.py"),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the Streamlit server did not start within 60 s")
+def server(sample_db: Path, browser_path: str, streamlit_server) -> Iterator[str]:
+    with streamlit_server({warehouse.DB_ENV_VAR: str(sample_db)}) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +45,6 @@ def page(server: str, browser_path: str):
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         yield context.new_page()
         browser.close()
-
-
-def settle(page, timeout: float = 60_000) -> None:
-    page.wait_for_selector(IDLE, timeout=timeout)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=timeout)
 
 
 def test_every_page_has_a_chart_floor() -> None:

@@ -6,33 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from dashboard import ingest
-from dashboard.query import warehouse
+from tests.conftest import ok, open_page
 
-APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
 PAGE = "dashboard/app/pages/cancellation_risk.py"
 FIXTURE = Path(__file__).parent / "fixtures" / "risk_notices"
 
 
-def open_page(query_params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query_params or {})
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    return at
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def test_every_section_renders_on_the_sample(sample_db: Path, use_db) -> None:
     use_db(sample_db)
-    at = open_page()
+    at = open_page(PAGE)
     ok(at)
     assert at.title[0].value == "Cancellation risk"
     assert [s.value for s in at.subheader] == [
@@ -55,7 +38,7 @@ def test_every_section_renders_on_the_sample(sample_db: Path, use_db) -> None:
 
 def test_the_sidebar_narrows_the_lists(sample_db: Path, use_db) -> None:
     use_db(sample_db)
-    at = open_page({"channel": "store"})
+    at = open_page(PAGE, {"channel": "store"})
     ok(at)
     calls, notices = at.dataframe[0].value, at.dataframe[1].value
     assert set(calls["channel"]) == {"store"}
@@ -66,7 +49,7 @@ def test_too_little_history_is_explained(tmp_path: Path, use_db) -> None:
     path = tmp_path / "warehouse.duckdb"
     ingest.load(FIXTURE, path)
     use_db(path)
-    at = open_page()
+    at = open_page(PAGE)
     ok(at)
     assert any("No risk score" in info.value for info in at.info)
     assert any("No backtest" in info.value for info in at.info)

@@ -6,24 +6,19 @@ wider than a phone, and the verdict with at least six tiles above the fold of th
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from test_browser import CHROMIUM_ARGS, _free_port, chromium, settle
 
 from dashboard import registry, settings
 from dashboard.present import palette
 from dashboard.query import warehouse
 from dashboard.review import weekly
+from tests.conftest import CHROMIUM_ARGS, settle
 
 pytestmark = pytest.mark.browser
 
@@ -101,47 +96,15 @@ def white_on_pale(image: Image.Image) -> float:
 
 
 @pytest.fixture(scope="module")
-def browser_path() -> str:
-    found = chromium()
-    if found:
-        return found
-    if os.environ.get("CI") or os.environ.get("BACKORDER_REQUIRE_BROWSER"):
-        pytest.fail("browser tests must run in CI, but no Chromium was found (apt-get install chromium)")
-    pytest.skip("no Chromium found: install it (apt-get install chromium) to run the browser tests")
-
-
-@pytest.fixture(scope="module")
-def server(sample_db: Path, browser_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(
+    sample_db: Path, browser_path: str, tmp_path_factory: pytest.TempPathFactory, streamlit_server
+) -> Iterator[str]:
     """The app on the sample warehouse with the example settings, so the tiles show their targets."""
-    port = _free_port()
     config = tmp_path_factory.mktemp("meeting") / "settings.yaml"
     config.write_text((warehouse.PROJECT_ROOT / "settings.example.yaml").read_text())
-    env = {**os.environ, warehouse.DB_ENV_VAR: str(sample_db), settings.SETTINGS_ENV_VAR: str(config)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(warehouse.PROJECT_ROOT / "streamlit_app.py"),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the Streamlit server did not start within 60 s")
+    env = {warehouse.DB_ENV_VAR: str(sample_db), settings.SETTINGS_ENV_VAR: str(config)}
+    with streamlit_server(env) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")

@@ -5,31 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+from tests.conftest import ok, open_page
 
-from dashboard.query import warehouse
-
-APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
 PAGE = "dashboard/app/pages/outlook.py"
-
-
-def open_page(query_params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query_params or {})
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    return at
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def test_every_section_renders_on_the_sample(sample_db: Path, use_db) -> None:
     use_db(sample_db)
-    at = open_page()
+    at = open_page(PAGE)
     ok(at)
     assert at.title[0].value == "Outlook"
     subheaders = [s.value for s in at.subheader]
@@ -50,13 +33,13 @@ def test_every_section_renders_on_the_sample(sample_db: Path, use_db) -> None:
 
 def test_the_horizon_and_the_sidebar_change_the_list(sample_db: Path, use_db) -> None:
     use_db(sample_db)
-    at = open_page()
+    at = open_page(PAGE)
     four_weeks = len(at.dataframe[0].value)
     at.select_slider(key="outlook.horizon").set_value(1).run()
     ok(at)
     one_week = at.dataframe[0].value
     assert 0 < len(one_week) < four_weeks
-    narrowed = open_page({"supplier": "SUP03"})
+    narrowed = open_page(PAGE, {"supplier": "SUP03"})
     ok(narrowed)
     listed = narrowed.dataframe[0].value
     assert len(listed) > 0 and set(listed["supplier_id"]) == {"SUP03"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, browser_path, page, server, settle  # noqa: F401 (fixtures)
+from tests.conftest import ARTIFACTS, settle
+from tests.test_browser import page, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

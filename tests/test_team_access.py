@@ -224,3 +224,82 @@ def test_a_load_from_the_shell_is_in_the_audit_trail(team: Path) -> None:
     row = audit.recent().iloc[0]
     assert row["who"].startswith("cli:") and row["action"] == "replace" and row["outcome"] == "ok"
     assert "orders.csv" in row["files"]
+
+
+PROXY_SETTINGS = """
+auth:
+  admins: [ana@acme.test]
+  default_role: viewer
+  session_timeout_minutes: 30
+  proxy:
+    header: X-Forwarded-Email
+    trusted: [10.0.0.0/8]
+"""
+
+
+@pytest.fixture
+def proxied(team: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """A proxy-header session: the connection's peer address and opening headers are what the test
+    says (AppTest has no connection of its own); the rest is the whole app."""
+    (tmp_path / "settings.yaml").write_text(PROXY_SETTINGS)
+    connection: dict[str, object] = {"address": "10.0.0.7", "headers": {"X-Forwarded-Email": "ana@acme.test"}}
+    monkeypatch.setattr(signin, "_remote_address", lambda: connection["address"])
+    monkeypatch.setattr(signin, "_headers", lambda: connection["headers"])
+    return connection
+
+
+def ended(at: AppTest) -> list[str]:
+    """The session-ended warnings, as read (the markdown escapes of names taken out)."""
+    return [w.value.replace("\\", "") for w in at.warning if "Your session has ended" in w.value]
+
+
+def test_proxy_session_idle_past_the_time_out_ends_until_a_reload(proxied: dict) -> None:
+    import time
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.session_state[signin.STATE].email == "ana@acme.test"
+    at.session_state[signin.SEEN] = time.time() - 31 * 60
+    at.run()
+    assert ended(at) == [
+        "Your session has ended: idle for more than 30 minutes. Reload the page to sign in again."
+    ]
+    assert signin.STATE not in at.session_state
+    assert not [b for b in at.button if b.label == "Add note"]
+    at.run()  # the same connection, headers unchanged: still ended, nothing shown
+    assert ended(at) and signin.STATE not in at.session_state
+    trail = audit.recent()
+    assert ((trail["who"] == "ana@acme.test") & (trail["outcome"] == "ended")).any()
+    fresh = AppTest.from_file(APP, default_timeout=120).run()  # a reload: a new session
+    assert not ended(fresh)
+    assert fresh.session_state[signin.STATE].role is access.Role.ADMIN
+
+
+def test_proxy_session_whose_person_changes_ends(proxied: dict) -> None:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.session_state[signin.STATE].role is access.Role.ADMIN
+    proxied["headers"] = {"X-Forwarded-Email": "vic@else.test"}
+    at.run()
+    assert ended(at) == [
+        "Your session has ended: the sign-in proxy now names vic@else.test, not ana@acme.test. "
+        "Reload the page to sign in again."
+    ]
+    assert signin.STATE not in at.session_state
+    proxied["headers"] = {"X-Forwarded-Email": "ANA@acme.test"}  # back again: still ended
+    at.run()
+    assert ended(at) and signin.STATE not in at.session_state
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"address": "192.168.1.9"}, "did not come through the sign-in proxy"),
+        ({"headers": {}}, "the proxy sent no X-Forwarded-Email header"),
+    ],
+)
+def test_proxy_session_is_checked_on_every_rerun(proxied: dict, change: dict, message: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.session_state[signin.STATE].role is access.Role.ADMIN
+    proxied.update(change)
+    at.run()
+    assert [e.value for e in at.error if message in e.value]
+    assert signin.STATE not in at.session_state  # a callback can no longer act as the admin

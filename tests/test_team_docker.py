@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from dashboard.query import warehouse
-from tests.test_browser import _free_port
+from tests.conftest import free_port
 
 DOCKERFILE = warehouse.PROJECT_ROOT / "Dockerfile"
 
@@ -45,7 +45,7 @@ def _as_container(
     tmp_path: Path, settings_text: str, handmade_db: Path
 ) -> tuple[list[str], dict[str, str], str]:
     command, env, health = image()
-    port = _free_port()
+    port = free_port()
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(handmade_db, data / "warehouse.duckdb")

@@ -24,6 +24,7 @@ from dashboard import cli, export, ingest, safeyaml, settings
 from dashboard.ingest import mapping
 from dashboard.present import text
 from dashboard.query import catalog, warehouse
+from tests.conftest import free_port
 
 GOOD = Path(__file__).parent / "fixtures" / "canonical_good"
 APP = str(warehouse.PROJECT_ROOT / "streamlit_app.py")
@@ -205,12 +206,6 @@ def test_streamlit_config_hides_stack_traces_and_listens_locally() -> None:
     assert config["server"]["address"] == "127.0.0.1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _serving(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
@@ -223,7 +218,7 @@ def _serving(port: int) -> bool:
 def test_run_leaves_nothing_serving_after_a_signal_to_its_pid(
     handmade_db: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         warehouse.DB_ENV_VAR: str(handmade_db),
@@ -399,7 +394,7 @@ def test_memory_limit_and_row_limit_come_from_the_settings(
 
         cards.st.dataframe(cards.capped(pd.DataFrame({"n": range(10)})))
 
-    at = AppTest.from_function(page)
+    at = AppTest.from_function(page, default_timeout=60)  # importing cards takes a while
     at.run()
     assert len(at.dataframe[0].value) == 2
     assert "first 2 of 10 rows" in at.caption[0].value
@@ -474,3 +469,51 @@ def test_what_held_a_load_killed_with_sigkill_changes_nothing(handmade_db: Path,
     assert left
     lifecycle.sweep(db, older_than=0)
     assert not list(tmp_path.glob(".warehouse.duckdb.loading-*"))
+
+
+def test_a_page_built_table_is_capped_too_with_its_colours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cards.show_built (the pages' own charts and tables) sends at most max_rows_shown rows, a
+    page's Styler included: its colours stay on the rows shown."""
+    (tmp_path / "settings.yaml").write_text("queries:\n  max_rows_shown: 2\n")
+    monkeypatch.setenv(settings.SETTINGS_ENV_VAR, str(tmp_path / "settings.yaml"))
+
+    def page() -> None:
+        import pandas as pd
+
+        from dashboard.app import cards
+        from dashboard.query import catalog
+
+        frame = pd.DataFrame({"sku": [f"SKU{i}" for i in range(10)], "late": [i % 2 == 0 for i in range(10)]})
+        styled = frame.style.map(lambda late: "background-color: #ff0000" if late else "", subset=["late"])
+        query = catalog.find("open_backlog_by_week")
+        cards.show_built(query, frame, styled=styled)
+        # again with a column with gaps, which readable() turns into text
+        cards.show_built(query, frame.assign(gap=[None, *range(9)]), prefix="gaps.", styled=styled)
+
+    at = AppTest.from_function(page, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [len(table.value) for table in at.dataframe] == [2, 2]
+    assert list(at.dataframe[0].value["sku"]) == ["SKU0", "SKU1"]
+    assert [c.value for c in at.caption if "first 2 of 10 rows" in c.value] != []
+    proto = at.dataframe[0].proto
+    assert "ff0000" in str(proto).lower()  # the colour of the first row came along
+
+
+@pytest.mark.parametrize("page", ["backorders", "suppliers", "demand_signal", "cancellation_risk"])
+def test_every_table_on_a_page_keeps_to_the_row_limit(
+    handmade_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    (tmp_path / "settings.yaml").write_text("queries:\n  max_rows_shown: 2\n")
+    monkeypatch.setenv(settings.SETTINGS_ENV_VAR, str(tmp_path / "settings.yaml"))
+    monkeypatch.setenv(warehouse.DB_ENV_VAR, str(handmade_db))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(f"dashboard/app/pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    sizes = [len(table.value) for table in at.dataframe]
+    assert sizes and max(sizes) <= 2, sizes
+    assert [c.value for c in at.caption if "Showing the first 2 of" in c.value]

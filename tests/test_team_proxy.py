@@ -3,73 +3,45 @@ configured proxy addresses. Chromium plays the proxy by sending the header itsel
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dashboard.query import warehouse
-from tests.test_browser import CHROMIUM_ARGS, _free_port, browser_path, settle
+from tests.conftest import CHROMIUM_ARGS, settle
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_path"]  # the shared fixture
 
 SIDEBAR = '[data-testid="stSidebar"]'
 
 
-def serve(home: Path, db: Path, trusted: str) -> tuple[subprocess.Popen, str]:
+def _settings(home: Path, trusted: str) -> None:
     (home / "settings.yaml").write_text(
         "auth:\n  admins: [ana@acme.test]\n  default_role: viewer\n"
         "  proxy:\n    header: X-Forwarded-Email\n    name_header: X-Forwarded-User\n"
         f"    trusted: [{trusted}]\n"
     )
-    port = _free_port()
-    env = {
-        **os.environ,
-        warehouse.DB_ENV_VAR: str(db),
-        "BACKORDER_SETTINGS": str(home / "settings.yaml"),
-        "BACKORDER_NOTES": str(home / "notes.sqlite"),
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(warehouse.PROJECT_ROOT / "streamlit_app.py"),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("the Streamlit server did not start within 60 s")
 
 
 @pytest.fixture
-def run_server(handmade_db: Path, tmp_path: Path, browser_path: str) -> Iterator:
-    started: list[subprocess.Popen] = []
+def run_server(handmade_db: Path, tmp_path: Path, browser_path: str, streamlit_server) -> Iterator:
+    with contextlib.ExitStack() as servers:
 
-    def start(trusted: str) -> str:
-        db = tmp_path / "warehouse.duckdb"
-        shutil.copy(handmade_db, db)
-        process, url = serve(tmp_path, db, trusted)
-        started.append(process)
-        return url
+        def start(trusted: str) -> str:
+            db = tmp_path / "warehouse.duckdb"
+            shutil.copy(handmade_db, db)
+            _settings(tmp_path, trusted)
+            env = {
+                warehouse.DB_ENV_VAR: str(db),
+                "BACKORDER_SETTINGS": str(tmp_path / "settings.yaml"),
+                "BACKORDER_NOTES": str(tmp_path / "notes.sqlite"),
+            }
+            return servers.enter_context(streamlit_server(env, cwd=tmp_path))
 
-    yield start
-    for process in started:
-        process.terminate()
-        process.wait(timeout=10)
+        yield start
 
 
 def open_as(browser_path: str, url: str, headers: dict[str, str]) -> str:

@@ -6,22 +6,16 @@ in through the provider's own form, as a person would. Roles come from a setting
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dashboard.query import warehouse
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, _free_port, browser_path, settle
+from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, free_port, settle
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_path"]  # the shared fixture
 
 SETTINGS = """
 auth:
@@ -53,50 +47,28 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(provider: str, handmade_db: Path, browser_path: str, home: Path) -> Iterator[str]:
+def app(provider: str, handmade_db: Path, browser_path: str, home: Path, streamlit_server) -> Iterator[str]:
     db = home / "warehouse.duckdb"
     shutil.copy(handmade_db, db)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     (home / ".streamlit").mkdir()
     shutil.copy(warehouse.PROJECT_ROOT / ".streamlit" / "config.toml", home / ".streamlit" / "config.toml")
+    (home / "settings.yaml").write_text(SETTINGS)
+    env = {
+        warehouse.DB_ENV_VAR: str(db),
+        "BACKORDER_SETTINGS": str(home / "settings.yaml"),
+        "BACKORDER_NOTES": str(home / "notes.sqlite"),
+    }
+    port = free_port()  # the redirect URI names the port before the server starts
     (home / ".streamlit" / "secrets.toml").write_text(
         "[auth]\n"
-        f'redirect_uri = "{url}/oauth2callback"\n'
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
         'cookie_secret = "a-long-random-cookie-secret-for-tests"\n'
         'client_id = "backorder-desk"\n'
         'client_secret = "test-client-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    (home / "settings.yaml").write_text(SETTINGS)
-    env = {
-        **os.environ,
-        warehouse.DB_ENV_VAR: str(db),
-        "BACKORDER_SETTINGS": str(home / "settings.yaml"),
-        "BACKORDER_NOTES": str(home / "notes.sqlite"),
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(warehouse.PROJECT_ROOT / "streamlit_app.py"),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the Streamlit server did not start within 60 s")
+    with streamlit_server(env, cwd=home, port=port) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +108,9 @@ def test_admin_signs_in_sees_loading_and_the_audit_trail_then_signs_out(browser,
     assert page.get_by_text("Load your own files").count() == 1
     assert page.get_by_text("Audit trail").count() == 1
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_timeout(2000)
+    # st.logout clears the cookie, then sends the browser to the provider's end_session (and back to
+    # oauth2callback); waiting for that, not a fixed pause, which lost the race on a busy machine
+    page.wait_for_url(lambda url: "/oauth2" in url, timeout=60_000, wait_until="commit")
     page.goto(app)
     settle(page)
     assert page.get_by_text("Sign in to see the dashboard").count() == 1

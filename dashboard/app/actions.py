@@ -12,9 +12,9 @@ from typing import TypeVar
 
 import streamlit as st
 
-from dashboard import access, ingest
+from dashboard import access, ingest, settings
 from dashboard.ingest import upload
-from dashboard.review import audit, notes
+from dashboard.review import audit, notes, targets, weekly
 
 REFUSED = "actions.refused"
 T = TypeVar("T")
@@ -60,6 +60,21 @@ def load(pending: upload.Pending, who: access.Identity, mode: str) -> str | None
         return str(exc.problems[0])
     counts = pending.prepared.outcome.counts if pending.prepared else {}
     audit.record(who.email, mode, "ok", f"{sum(counts.values()):,} rows", files)
+    return None
+
+
+def change_targets(section: dict[str, dict[str, float]], who: access.Identity) -> str | None:
+    """Write the KPI targets to the settings file; the error message, or None when written."""
+    try:
+        before = settings.section(targets.SECTION)
+        targets.save(section, weekly.METRICS, who)
+    except access.Refused as exc:
+        audit.record(who.email, "settings changed", "refused", f"targets: {exc}"[:2000])
+        return str(exc)
+    except settings.SettingsError as exc:
+        audit.record(who.email, "settings changed", "failed", f"targets: {exc}"[:2000])
+        return str(exc)
+    audit.record(who.email, "settings changed", "ok", f"targets: {before} -> {section}"[:2000])
     return None
 
 

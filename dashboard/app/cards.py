@@ -130,10 +130,12 @@ def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: An
     """The table as Streamlit should draw it: an empty value is an empty cell, never None, NaT or
     nan. Streamlit draws every missing value as "None", so a number or date column with gaps is
     shown as its formatted text instead (the CSV keeps the values); a page's Styler keeps its
-    colours, computed on the values."""
+    colours, computed on the values. A Styler built on more rows than `frame` (the page's table
+    before `capped` cut it) keeps the colours of the rows shown, and never sends the others."""
     holes = gaps(frame)
     text = [name for name in frame.columns if frame[name].dtype == object and frame[name].isna().any()]
-    if not holes and not text:
+    cut = styler is not None and len(styler.data) != len(frame)
+    if not holes and not text and not cut:
         return frame if styler is None else styler
     declared = query.columns if query else {}
     money = formats.currency()
@@ -150,11 +152,12 @@ def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: An
         styler._compute()
         css = pd.DataFrame("", index=range(len(frame)), columns=range(len(frame.columns)))
         for (row, column), props in styler.ctx.items():
-            css.iat[row, column] = "; ".join(f"{key}: {value}" for key, value in props)
+            if row < len(frame):
+                css.iat[row, column] = "; ".join(f"{key}: {value}" for key, value in props)
         css.index, css.columns = shown.index, shown.columns
         return shown.style.apply(lambda _: css, axis=None)
     except (AttributeError, IndexError, ValueError):
-        return styler
+        return shown if cut else styler
 
 
 def _text_column(name: str, frame: pd.DataFrame, declared: Mapping[str, catalog.Column]) -> Any:
@@ -171,7 +174,9 @@ def dataframe(
     overrides: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> None:
-    """A table with business labels and formats; every page's tables go through here."""
+    """A table with business labels and formats; every page's tables go through here, at most
+    `max_rows_shown` of its rows (capped)."""
+    frame = capped(frame, query)
     st.dataframe(
         readable(frame, query),
         width="stretch",
@@ -288,7 +293,7 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
-        dataframe(capped(frame, query), query)
+        dataframe(frame, query)
         csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")
     with tabs["SQL"]:
         st.caption(query.file)
@@ -318,11 +323,12 @@ def show_built(
         with tabs[name]:
             st.altair_chart(chart, width="stretch")
     with tabs["Table"]:
+        shown = capped(frame, query)
         st.dataframe(
-            readable(frame, query, styled),
+            readable(shown, query, styled),
             width="stretch",
             hide_index=True,
-            column_config=table_config(query, frame, column_config),
+            column_config=table_config(query, shown, column_config),
             column_order=column_order,
         )
         csv_download(frame, f"{query.id}.csv", f"{prefix}{query.id}.download")

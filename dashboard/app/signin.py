@@ -9,6 +9,8 @@ dashboard/access.py; the functions that change data check it again themselves.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import NoReturn
 
 import streamlit as st
 from streamlit import config
@@ -20,6 +22,7 @@ from dashboard.review import audit
 
 STATE = "signin.identity"
 SEEN = "signin.seen"
+ENDED = "signin.ended"  # why a proxy session ended; the session stays ended until the page reloads
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 NOBODY = access.Identity("(not signed in)", "(not signed in)", access.Role.VIEWER, "none")
 
@@ -38,7 +41,9 @@ def _remote_address() -> str | None:
 
 
 def _refuse(who: str, reason: str) -> None:
-    """Record the refusal once per session and stop the page."""
+    """Record the refusal once per session and stop the page; whoever the session was before
+    is forgotten, so a callback cannot act as them either."""
+    st.session_state.pop(STATE, None)
     if st.session_state.get("signin.refused") != (who, reason):
         st.session_state["signin.refused"] = (who, reason)
         audit.record(who, "sign-in", "refused", reason)
@@ -69,14 +74,42 @@ def _oidc(rules: access.AuthSettings) -> access.Identity:
     return access.Identity(email, str(st.user.get("name") or email), role, "oidc")
 
 
+def _headers() -> Mapping[str, str]:
+    """The headers of the connection's opening request: what the proxy said when it let the
+    person through (st.context.headers, case-insensitive)."""
+    return st.context.headers
+
+
+def _end(who: str, reason: str) -> NoReturn:
+    """End a proxy session: a rerun on the same connection cannot prove anything new, but a reload
+    opens a new connection through the proxy, which checks the person again."""
+    st.session_state.pop(STATE, None)
+    st.session_state[ENDED] = reason
+    audit.record(who, "session", "ended", reason)
+    _ended(reason)
+
+
+def _ended(reason: str) -> NoReturn:
+    st.warning(
+        f"Your session has ended: {text.plain(reason)}. Reload the page to sign in again.",
+        icon=":material/logout:",
+    )
+    st.stop()
+
+
 def _proxy(rules: access.AuthSettings) -> access.Identity:
+    """Checked on every rerun: the connection comes from a trusted proxy and carries the header,
+    and it names the person this session began with; a different person ends the session."""
     address = _remote_address()
     if not rules.proxy.trusts(address):
         _refuse(f"({address or 'unknown address'})", "this request did not come through the sign-in proxy")
-    headers = st.context.headers
+    headers = _headers()
     email = (headers.get(rules.proxy.header) or "").strip()
     if not email:
         _refuse(f"({address})", f"the proxy sent no {rules.proxy.header} header")
+    before = st.session_state.get(STATE)
+    if before is not None and before.via == "proxy" and before.email.lower() != email.lower():
+        _end(before.email, f"the sign-in proxy now names {email}, not {before.email}")
     role = rules.role_for(email)
     if role is None:
         _refuse(email, "this address has no role")
@@ -93,13 +126,21 @@ def _timed_out(rules: access.AuthSettings) -> bool:
 
 
 def current() -> access.Identity:
-    """The session's identity; stops the page (after a sign-in screen or a refusal) when there is none."""
+    """The session's identity; stops the page (after a sign-in screen or a refusal) when there is none.
+
+    Idle past the time-out, an OIDC session signs out; a proxy session ends and asks for a reload,
+    so the proxy vouches for the person afresh (its own session may have expired meanwhile)."""
     rules = access.load()
+    ended = st.session_state.get(ENDED)
+    if ended:
+        _ended(ended)
     if _timed_out(rules):
-        st.session_state.pop(STATE, None)
+        before = st.session_state.pop(STATE, None)
         if oidc_configured() and st.user.is_logged_in:
             st.logout()
             st.stop()
+        if before is not None and before.via == "proxy":
+            _end(before.email, f"idle for more than {rules.session_timeout_minutes} minutes")
     if oidc_configured():
         identity = _oidc(rules)
     elif rules.proxy.header:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dashboard import settings
+from dashboard import access, settings
 
 SECTION = "targets"
 KEYS = ("at_least", "at_most")
@@ -80,3 +80,24 @@ def parse(section: Mapping[str, Any], metrics: tuple[str, ...], where: str) -> d
 
 def load(metrics: tuple[str, ...], file: Path | None = None) -> dict[str, Target]:
     return parse(settings.section(SECTION, file), metrics, str(file or settings.path()))
+
+
+def save(
+    section: Mapping[str, Mapping[str, float]],
+    metrics: tuple[str, ...],
+    by: access.Identity,
+    file: Path | None = None,
+) -> dict[str, Target]:
+    """Write the `targets:` section, for an admin only (checked here, whoever calls). It is checked
+    as a hand-written one would be, then written atomically with every other line of the file kept
+    (settings.write_section); the audit record is the caller's, who knows the person's session."""
+    access.require(by, access.Action.SETTINGS)
+    file = file or settings.path()
+    raw = {str(metric): dict(spec) if isinstance(spec, Mapping) else spec for metric, spec in section.items()}
+    found = parse(raw, metrics, str(file))
+    written = {
+        metric: {key: bound for key in KEYS if (bound := getattr(target, key)) is not None}
+        for metric, target in found.items()
+    }
+    settings.write_section(SECTION, written, file)
+    return found

@@ -86,11 +86,12 @@ def lines_dialog(query: catalog.Query, active: filters.Filters, sku: str, title:
         f"{open_now} backordered lines open at the end of {active.end:%d %b %Y}, "
         f"{len(frame) - open_now} closed in the period. The drill-down at the foot of the page keeps them."
     )
+    shown = cards.capped(frame, query)
     st.dataframe(
-        cards.readable(frame, query, styled(frame, "status_at_end", STATUS)),
+        cards.readable(shown, query, styled(frame, "status_at_end", STATUS)),
         width="stretch",
         hide_index=True,
-        column_config=cards.table_config(query, frame, config_for(frame)),
+        column_config=cards.table_config(query, shown, config_for(shown)),
     )
 
 
@@ -98,11 +99,12 @@ def sku_table(
     query: catalog.Query, frame: pd.DataFrame, key: str, config: dict[str, Any], colour: Any
 ) -> None:
     """A SKU table whose rows open the drill-down, with its CSV, like every other table."""
+    shown = cards.capped(frame, query)  # the first rows: a picked row's position is the same in both
     st.dataframe(
-        cards.readable(frame, query, colour),
+        cards.readable(shown, query, colour),
         hide_index=True,
         width="stretch",
-        column_config=cards.table_config(query, frame, config),
+        column_config=cards.table_config(query, shown, config),
         key=key,
         on_select=partial(pick_sku, key, frame),
         selection_mode="single-row",

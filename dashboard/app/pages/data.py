@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, ingest
-from dashboard.app import actions, cards, filters, page, signin
+from dashboard.app import actions, cards, filters, page, settings_view, signin
 from dashboard.ingest import formats, upload
 from dashboard.ingest.checks import MAX_SKIPPED
 from dashboard.ingest.problems import Problem
@@ -198,6 +198,7 @@ if tables is not None and not tables.empty:
 who = signin.identity()
 if who.may(access.Action.LOAD):
     uploader()
+settings_view.show(who)  # admins only
 if who.may(access.Action.AUDIT) and who.via != "local":
     st.header("Audit trail")
     st.caption("Every load, note and refused sign-in, newest first; nobody can edit or delete it.")
