@@ -8,7 +8,8 @@ fits once per date the pages ask for by default and stores what they show:
 - `risk_weeks`: the end of each of the last WEEKS weeks (the first is the as-of date itself), and
   why a week has no model if it has none;
 - `risk_open_lines`: every line open at each of those ends (`day`), scored by the model fitted on
-  what was closed by then, with its risk, expected loss and factors: the page's call list at
+  what was closed by then (at most risk.EARLIER_TRAIN_ROWS training rows before the as-of date),
+  with its risk, expected loss and factors: the page's call list at
   those To dates, and summed, revenue at risk (the weekly review's tile and its line);
 - `risk_backtest` (its settings and train size) and `risk_backtest_lines` (each line scored once,
   with its outcome): the default backtest, whose figures and calibration follow from the lines.
@@ -102,7 +103,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
     weeks, scored = [], []
     for end in ends:
         try:
-            model = current if end == as_of else risk.fit(risk.closed_by(train, end), end)
+            earlier = risk.closed_by(train, end)
+            model = current if end == as_of else risk.fit(earlier, end, risk.EARLIER_TRAIN_ROWS)
         except risk.NotEnoughHistory as exc:
             weeks.append((pd.Timestamp(end), str(exc)))
             continue
