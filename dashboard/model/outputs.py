@@ -31,6 +31,9 @@ from dashboard.model import risk
 from dashboard.query import catalog
 
 WEEKS = 26
+# The load's queries are not a page's: the page time limit (queries.time_limit_seconds, 30 s) once
+# stopped the training query of a 10M-line load on a busy machine, and the load stored no model.
+LOAD_QUERY_SECONDS = 3600.0
 TABLES = ("risk_model", "risk_weeks", "risk_open_lines", "risk_backtest", "risk_backtest_lines")
 # Columns a scope filters on: the sidebar's names to the stored columns.
 SCOPE_COLUMNS = {"category": "category", "supplier": "supplier_id", "channel": "channel"}
@@ -88,7 +91,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
     """Fit and store every output (a write connection to a new warehouse, after its views).
     Returns why no model could be fitted, or None; the load succeeds either way."""
     as_of = catalog.as_of(con)
-    train = risk.features(con, "train", as_of)
+    train = risk.features(con, "train", as_of, time_limit=LOAD_QUERY_SECONDS)
     try:
         current = risk.fit(train, as_of)
     except risk.NotEnoughHistory as exc:
@@ -99,7 +102,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
 
     ends = week_ends(as_of)
     # One query for the open lines of every week's end: the same rows as one query per end.
-    open_at = risk.features(con, "week_ends", ends[-1], (as_of - ends[-1]).days)
+    open_at = risk.features(
+        con, "week_ends", ends[-1], (as_of - ends[-1]).days, time_limit=LOAD_QUERY_SECONDS
+    )
     weeks, scored = [], []
     for end in ends:
         try:
@@ -121,7 +126,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
         lines = pd.DataFrame(columns=BACKTEST_COLUMNS)
     else:
         settings = {"cutoff": cutoff, "through": through, "train_lines": model.train_lines, "reason": None}
-        window = risk.features(con, "score", cutoff, (through - cutoff).days)
+        window = risk.features(con, "score", cutoff, (through - cutoff).days, time_limit=LOAD_QUERY_SECONDS)
         lines = risk.backtest_lines(model, window)[BACKTEST_COLUMNS]
     _store(con, "risk_backtest", pd.DataFrame([settings]).astype({"train_lines": "Int64", "reason": object}))
     _store(con, "risk_backtest_lines", lines)

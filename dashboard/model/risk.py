@@ -372,10 +372,16 @@ def features(
     cutoff: dt.date,
     horizon_days: int = 0,
     scope: Mapping[str, Any] | None = None,
+    time_limit: float | None = None,
 ) -> pd.DataFrame:
-    """Rows of the features query (queries/cancellation_risk/risk_features.sql)."""
+    """Rows of the features query (queries/cancellation_risk/risk_features.sql), stopped after
+    `time_limit` seconds (default: the `queries:` setting that pages have)."""
     values = {**(scope or {}), "rows": rows, "cutoff": cutoff, "horizon_days": horizon_days}
-    return runner.on(con)(QUERY, values)
+
+    def limited(query: catalog.Query, params: Mapping[str, Any]) -> pd.DataFrame:
+        return catalog.execute(con, query.text, query.file, params, time_limit)
+
+    return runner.on(con, execute=limited)(QUERY, values)
 
 
 def closed_by(train: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
