@@ -4,7 +4,8 @@ For every page in turn: start the app on the warehouse, open the page once throu
 websocket messages (benchmarks/protocol.py), stop the app. Prints the server-side seconds and
 script CPU seconds of that rerun (the app's rerun log, dashboard/app/reruns.py), each page
 against the Backorders page (issue 16's target: Cancellation risk <= 1.5x Backorders) and against
-the 1 s a first visit may take at 10 million lines.
+the 1 s a first visit may take at 10 million lines, and the app process's peak memory after the
+visit against the 1 GB it may reach at 10 million lines.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from benchmarks import concurrency, protocol
 
 TARGET_S = 1.0
 RISK_OVER_BACKORDERS = 1.5
+MEMORY_TARGET_MB = 1024
 
 
 def first_visit(db: Path, page: str, work: Path, runs: int = 1) -> dict:
@@ -30,11 +32,12 @@ def first_visit(db: Path, page: str, work: Path, runs: int = 1) -> dict:
         app = concurrency.server(db, port, work / "app.log", log)
         try:
             result = asyncio.run(protocol.visit(f"http://127.0.0.1:{port}/{page}", 300))
+            peak_mb = concurrency.rss_mb(app.pid)
         finally:
             app.terminate()
             app.wait(timeout=30)
         records = [json.loads(line) for line in log.read_text().splitlines()]
-        seen.append({"client_s": result.seconds, "errors": result.errors, **records[-1]})
+        seen.append({"client_s": result.seconds, "errors": result.errors, "peak_mb": peak_mb, **records[-1]})
     seen.sort(key=lambda record: record["seconds"])
     return seen[len(seen) // 2]
 
@@ -55,12 +58,19 @@ def main(argv: list[str] | None = None) -> None:
     for page, record in found.items():
         print(
             f"  {page:<18} server {record['seconds']:.3f} s (target <= {TARGET_S:.1f} s at 10M lines), "
-            f"script CPU {record['cpu_seconds']:.3f} s, {record['seconds'] / base:.2f}x Backorders"
+            f"script CPU {record['cpu_seconds']:.3f} s, {record['seconds'] / base:.2f}x Backorders, "
+            f"app peak {record['peak_mb']:,.0f} MB"
             + (f"  ERRORS {record['errors']}" if record["errors"] else "")
         )
     ratio = found["cancellation_risk"]["seconds"] / base
     verdict = "met" if ratio <= RISK_OVER_BACKORDERS else "NOT met"
     print(f"Cancellation risk / Backorders: {ratio:.2f}x (target <= {RISK_OVER_BACKORDERS}x): {verdict}")
+    slowest = max(found, key=lambda page: found[page]["seconds"])
+    peak = max(record["peak_mb"] for record in found.values())
+    print(
+        f"slowest first visit: {slowest} {found[slowest]['seconds']:.3f} s (target <= {TARGET_S:.1f} s); "
+        f"app peak memory {peak:,.0f} MB (target <= {MEMORY_TARGET_MB:,} MB)"
+    )
     (args.work / "first-visit.json").write_text(json.dumps(found, indent=2, default=str))
 
 

@@ -45,8 +45,9 @@ def _errors(message: ForwardMsg) -> list[str]:
     return []
 
 
-async def visit(url: str, timeout_s: float) -> Result:
-    """Open a new session (as a browser opening the URL does), run the page, wait for its end."""
+async def visit(url: str, timeout_s: float, cookie: str | None = None) -> Result:
+    """Open a new session (as a browser opening the URL does), run the page, wait for its end.
+    `cookie`: a Cookie header to send, as a browser sends a reverse proxy's sticky-session cookie."""
     parts = urllib.parse.urlparse(url)
     stream = f"ws://{parts.netloc}/_stcore/stream"
     request = BackMsg()
@@ -56,7 +57,11 @@ async def visit(url: str, timeout_s: float) -> Result:
     deadline = started + timeout_s
     result = Result(None)
     try:
-        async with connect(stream, open_timeout=timeout_s, max_size=None, ping_interval=None) as session:
+        headers = {"Cookie": cookie} if cookie else None
+        opened = connect(
+            stream, open_timeout=timeout_s, max_size=None, ping_interval=None, additional_headers=headers
+        )
+        async with opened as session:
             await session.send(request.SerializeToString())
             while True:
                 left = deadline - time.perf_counter()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -39,4 +42,19 @@ def test_a_swap_leaves_the_rerun_in_flight_on_its_data_and_new_reruns_on_the_new
         lines(first)
     links = sorted(p.name for p in tmp_path.glob(".warehouse.duckdb.v*"))
     assert len(links) == cache.KEEP_VERSIONS
-    assert f".warehouse.duckdb.v{warehouse.version(path)}" in links
+    assert f".warehouse.duckdb.v{warehouse.version(path)}.p{os.getpid()}" in links
+
+
+def test_a_process_removes_only_its_own_links_and_those_of_ended_processes(tmp_path: Path) -> None:
+    """Several app processes may serve one warehouse: one must never remove the link another is
+    opening, but the links of a process that has ended would keep old files on disk."""
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(b"")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    other_alive, other_ended = os.getppid(), int(ended.stdout)
+    for name in (f"v1.p{other_alive}", f"v1.p{other_ended}", f"v1.p{os.getpid()}", "v0"):
+        os.link(path, tmp_path / f".warehouse.duckdb.{name}")
+    cache._forget(path, keep=set())
+    assert sorted(p.name for p in tmp_path.glob(".warehouse.duckdb.v*")) == [
+        f".warehouse.duckdb.v1.p{other_alive}"
+    ]

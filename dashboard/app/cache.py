@@ -32,11 +32,13 @@ def _opened() -> dict[str, list[tuple[Path, duckdb.DuckDBPyConnection]]]:
 
 
 def _version_link(path: Path, version: int) -> Path:
-    """A hard link naming this version of the file: DuckDB shares one database instance per path
-    within a process, so connecting to a swapped-in file by its usual name would hand back the old
-    file while any connection to it is open. Another name for the same file gets its own instance.
-    Falls back to the path itself where links cannot be made."""
-    link = path.with_name(f".{path.name}.v{version}")
+    """A hard link naming this version of the file for this process: DuckDB shares one database
+    instance per path within a process, so connecting to a swapped-in file by its usual name would
+    hand back the old file while any connection to it is open. Another name for the same file gets
+    its own instance. The name carries the process id because several app processes may serve the
+    same warehouse (docs/scaling.md): each removes only its own links, never one another process
+    is opening. Falls back to the path itself where links cannot be made."""
+    link = path.with_name(f".{path.name}.v{version}.p{os.getpid()}")
     try:
         if link.exists() and not os.path.samefile(link, path):
             link.unlink()
@@ -47,10 +49,24 @@ def _version_link(path: Path, version: int) -> Path:
     return link
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _forget(path: Path, keep: set[Path]) -> None:
-    """Remove the version links not kept, so old files do not linger on disk after every load."""
+    """Remove this process's version links not kept and those of processes that have ended, so old
+    files do not linger on disk after every load."""
     for link in path.parent.glob(f".{path.name}.v*"):
-        if link not in keep:
+        owner = link.name.rpartition(".p")[2]
+        mine = owner == str(os.getpid())
+        gone = not owner.isdigit() or not _alive(int(owner))  # no pid: a link from before pids
+        if (mine and link not in keep) or (not mine and gone):
             link.unlink(missing_ok=True)
 
 

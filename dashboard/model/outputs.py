@@ -8,7 +8,8 @@ fits once per date the pages ask for by default and stores what they show:
 - `risk_weeks`: the end of each of the last WEEKS weeks (the first is the as-of date itself), and
   why a week has no model if it has none;
 - `risk_open_lines`: every line open at each of those ends (`day`), scored by the model fitted on
-  what was closed by then, with its risk, expected loss and factors: the page's call list at
+  what was closed by then (at most risk.EARLIER_TRAIN_ROWS training rows before the as-of date),
+  with its risk, expected loss and factors: the page's call list at
   those To dates, and summed, revenue at risk (the weekly review's tile and its line);
 - `risk_backtest` (its settings and train size) and `risk_backtest_lines` (each line scored once,
   with its outcome): the default backtest, whose figures and calibration follow from the lines.
@@ -30,6 +31,9 @@ from dashboard.model import risk
 from dashboard.query import catalog
 
 WEEKS = 26
+# The load's queries are not a page's: the page time limit (queries.time_limit_seconds, 30 s) once
+# stopped the training query of a 10M-line load on a busy machine, and the load stored no model.
+LOAD_QUERY_SECONDS = 3600.0
 TABLES = ("risk_model", "risk_weeks", "risk_open_lines", "risk_backtest", "risk_backtest_lines")
 # Columns a scope filters on: the sidebar's names to the stored columns.
 SCOPE_COLUMNS = {"category": "category", "supplier": "supplier_id", "channel": "channel"}
@@ -87,7 +91,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
     """Fit and store every output (a write connection to a new warehouse, after its views).
     Returns why no model could be fitted, or None; the load succeeds either way."""
     as_of = catalog.as_of(con)
-    train = risk.features(con, "train", as_of)
+    train = risk.features(con, "train", as_of, time_limit=LOAD_QUERY_SECONDS)
     try:
         current = risk.fit(train, as_of)
     except risk.NotEnoughHistory as exc:
@@ -98,11 +102,14 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
 
     ends = week_ends(as_of)
     # One query for the open lines of every week's end: the same rows as one query per end.
-    open_at = risk.features(con, "week_ends", ends[-1], (as_of - ends[-1]).days)
+    open_at = risk.features(
+        con, "week_ends", ends[-1], (as_of - ends[-1]).days, time_limit=LOAD_QUERY_SECONDS
+    )
     weeks, scored = [], []
     for end in ends:
         try:
-            model = current if end == as_of else risk.fit(risk.closed_by(train, end), end)
+            earlier = risk.closed_by(train, end)
+            model = current if end == as_of else risk.fit(earlier, end, risk.EARLIER_TRAIN_ROWS)
         except risk.NotEnoughHistory as exc:
             weeks.append((pd.Timestamp(end), str(exc)))
             continue
@@ -119,7 +126,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
         lines = pd.DataFrame(columns=BACKTEST_COLUMNS)
     else:
         settings = {"cutoff": cutoff, "through": through, "train_lines": model.train_lines, "reason": None}
-        window = risk.features(con, "score", cutoff, (through - cutoff).days)
+        window = risk.features(con, "score", cutoff, (through - cutoff).days, time_limit=LOAD_QUERY_SECONDS)
         lines = risk.backtest_lines(model, window)[BACKTEST_COLUMNS]
     _store(con, "risk_backtest", pd.DataFrame([settings]).astype({"train_lines": "Int64", "reason": object}))
     _store(con, "risk_backtest_lines", lines)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from dashboard.query import runner
+from dashboard.query import catalog, runner
 
 if TYPE_CHECKING:  # imported where a model is fitted: reading stored scores needs no scikit-learn
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -27,6 +27,15 @@ DECILES = 10
 BACKTEST_CUTOFF_WEEKS = 16
 BACKTEST_HORIZON_DAYS = 56
 CATEGORICAL = ("channel", "segment", "category")
+# Boosting: 40 trees at a learning rate of 0.25 score the sample's backtest as 100 trees at 0.1 do
+# (ROC AUC 0.902 both, Brier 0.072 and 0.071) at under half the fit time; the load fits 28 models.
+BOOSTING_ITERATIONS = 40
+LEARNING_RATE = 0.25
+# The models of earlier weeks' ends (revenue at risk over the last 26 weeks, and the call list at
+# such a To date) fit on at most this many of their training rows, thinned deterministically: 0.5
+# CPU s a fit instead of 0.9 (sample backtest ROC AUC 0.898 against 0.902 on all rows). The as-of
+# date's model and the backtest's fit on all the query's rows.
+EARLIER_TRAIN_ROWS = 20_000
 SCOPE = ("category", "supplier", "channel")
 
 # The model's inputs, grouped into the factors an explanation names; each group lists the
@@ -141,8 +150,18 @@ def _baseline(train: pd.DataFrame) -> dict[str, Any]:
     return typical
 
 
-def fit(train: pd.DataFrame, cutoff: dt.date) -> Model:
-    """Gradient boosting on the training rows (one per line and day it was open, label: canceled)."""
+def thin(train: pd.DataFrame, rows_max: int | None) -> pd.DataFrame:
+    """At most about `rows_max` of the training rows, the same ones for the same rows on every run:
+    kept by a hash of the line and day, not by a random draw."""
+    if rows_max is None or len(train) <= rows_max:
+        return train
+    hashed = pd.util.hash_pandas_object(train[["order_id", "line_no", "day"]], index=False).to_numpy()
+    return train[hashed % 1_000_000 < 1_000_000 * rows_max / len(train)]
+
+
+def fit(train: pd.DataFrame, cutoff: dt.date, rows_max: int | None = None) -> Model:
+    """Gradient boosting on the training rows (one per line and day it was open, label: canceled),
+    thinned to about `rows_max` rows when given. The history check counts every line given."""
     lines = train.drop_duplicates(["order_id", "line_no"])
     canceled = int(lines["canceled"].sum())
     if len(lines) < MIN_TRAIN_LINES or canceled < MIN_CANCELED_LINES:
@@ -153,12 +172,13 @@ def fit(train: pd.DataFrame, cutoff: dt.date) -> Model:
         )
     from sklearn.ensemble import HistGradientBoostingClassifier
 
+    train = thin(train, rows_max)
     levels = {name: tuple(sorted(train[name].astype(str).unique())) for name in CATEGORICAL}
     model = Model(
         estimator=HistGradientBoostingClassifier(
             categorical_features="from_dtype",
-            max_iter=100,
-            learning_rate=0.1,
+            max_iter=BOOSTING_ITERATIONS,
+            learning_rate=LEARNING_RATE,
             min_samples_leaf=300,
             l2_regularization=1.0,
             early_stopping=False,
@@ -228,12 +248,18 @@ def explain(model: Model, rows: pd.DataFrame, top: int = 3) -> pd.DataFrame:
         for rank in range(1, top + 1):
             effects[f"factor_{rank}"] = pd.Series(dtype=str)
         return effects
-    risk = model.predict(rows)
-    for factor, columns in FACTORS.items():
+    # One prediction over the rows and each factor's reset copy: a predict call costs a few
+    # milliseconds whatever its size, and the load explains the open lines of 26 weeks' ends.
+    variants = [rows]
+    for columns in FACTORS.values():
         reset = rows.copy()
         for column in columns:
             reset[column] = model.baseline[column]
-        effects[f"effect_{factor}"] = risk - model.predict(reset)
+        variants.append(reset)
+    predicted = model.predict(pd.concat(variants, ignore_index=True)).reshape(len(variants), len(rows))
+    risk = predicted[0]
+    for number, factor in enumerate(names, start=1):
+        effects[f"effect_{factor}"] = risk - predicted[number]
     named = effects.to_numpy()
     words = np.column_stack([_describe(factor, rows).to_numpy(dtype=object) for factor in names])
     order = np.argsort(-named, axis=1, kind="stable")[:, :top]
@@ -346,10 +372,16 @@ def features(
     cutoff: dt.date,
     horizon_days: int = 0,
     scope: Mapping[str, Any] | None = None,
+    time_limit: float | None = None,
 ) -> pd.DataFrame:
-    """Rows of the features query (queries/cancellation_risk/risk_features.sql)."""
+    """Rows of the features query (queries/cancellation_risk/risk_features.sql), stopped after
+    `time_limit` seconds (default: the `queries:` setting that pages have)."""
     values = {**(scope or {}), "rows": rows, "cutoff": cutoff, "horizon_days": horizon_days}
-    return runner.on(con)(QUERY, values)
+
+    def limited(query: catalog.Query, params: Mapping[str, Any]) -> pd.DataFrame:
+        return catalog.execute(con, query.text, query.file, params, time_limit)
+
+    return runner.on(con, execute=limited)(QUERY, values)
 
 
 def closed_by(train: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
@@ -362,8 +394,10 @@ def score_open_lines(
     con: duckdb.DuckDBPyConnection, end: dt.date, scope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Every backordered line open at the end of `end`, scored by the model fitted on the lines
-    closed by then, ranked by expected loss. Computed here; the load stores the as-of date's."""
-    fitted = fit(features(con, "train", end), end)
+    closed by then, ranked by expected loss. Computed here; the load stores the as-of date's and
+    its last 26 weeks' ends'. A day before the as-of date fits as the load fits those weeks."""
+    rows_max = None if end >= catalog.as_of(con) else EARLIER_TRAIN_ROWS
+    fitted = fit(features(con, "train", end), end, rows_max)
     return score(fitted, features(con, "score", end, 0, scope))
 
 

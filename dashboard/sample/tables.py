@@ -20,11 +20,15 @@ from dashboard.sample.span import DAYS, DEFAULT_LINES, START, Progress
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """Zero-padded string ids, built in Arrow because a Python loop is too slow at 10M."""
+    """Zero-padded string ids, built in Arrow because a Python loop is too slow at 10M. Arrow's
+    strings hold at most 2 GiB per array: past that (100M order lines) the ids are large strings."""
     if len(numbers):
         width = max(width, len(str(int(numbers.max()))))
-    digits = pc.utf8_lpad(pa.array(numbers, pa.int64()).cast(pa.string()), width, "0")
-    return pc.binary_join_element_wise(prefix, digits, "")
+    # Arrow's int-to-string cast reserves 21 bytes a number, so it overflows from about 100M ids.
+    digits = pc.utf8_lpad(pa.array(numbers, pa.int64()).cast(pa.large_string()), width, "0")
+    text = pa.large_string()
+    ids = pc.binary_join_element_wise(pa.scalar(prefix, text), digits, pa.scalar("", text))
+    return ids.cast(pa.string()) if len(numbers) * (len(prefix) + width) < 2**31 - 1 else ids
 
 
 def _timestamps(day: np.ndarray, sec: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
