@@ -21,8 +21,7 @@ import pytest
 from benchmarks import protocol
 from dashboard import ingest, settings
 from dashboard.query import warehouse
-from tests.conftest import FIXTURES
-from tests.test_browser import _free_port
+from tests.conftest import FIXTURES, free_port
 
 CADDYFILE = warehouse.PROJECT_ROOT / "deploy" / "Caddyfile.replicas"
 COOKIE = "desk_replica"  # the cookie the Caddyfile's lb_policy names
@@ -64,7 +63,7 @@ def replicas(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[int, Path]]
             log = tmp_path / f"reruns-{number}.jsonl"
             config = tmp_path / f"settings-{number}.yaml"
             config.write_text(json.dumps({"performance": {"rerun_log": str(log)}}))
-            port = _free_port()
+            port = free_port()
             env = {**os.environ, warehouse.DB_ENV_VAR: str(db), settings.SETTINGS_ENV_VAR: str(config)}
             command = [
                 sys.executable, "-m", "streamlit", "run", str(warehouse.PROJECT_ROOT / "streamlit_app.py"),
@@ -78,7 +77,7 @@ def replicas(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[int, Path]]
             wait_healthy(f"http://127.0.0.1:{port}", app, f"app process {number}")
             apps.append((app.pid, log))
             upstreams.append(f"127.0.0.1:{port}")
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "DESK_SITE": f"http://127.0.0.1:{port}",
