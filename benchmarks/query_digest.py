@@ -25,7 +25,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "filtered": {"category": "Kitchen", "channel": "web", "start": "2026-06-01", "end": "2026-10-25"},
     "supplier": {"supplier": "SUP03", "end": "2026-10-18"},
 }
-VIEWS = ("backorder_eta", "backorder_lines", "daily_backlog", "daily_demand", "po_lines")
+VIEWS = ("backorder_eta", "backorder_lines", "daily_backlog", "daily_demand", "daily_promises", "po_lines")
 # Columns that record when and from which temporary folder a load ran: they differ between any two
 # builds of the same sample, so they are left out of the fingerprint.
 VOLATILE = {"data/load_info.sql": ("loaded_at", "source")}

@@ -79,38 +79,23 @@ backorders as (
         and ($channel is null or channel = $channel)
 ),
 
-promised as (
-    select
-        l.promised_date,
-        l.shipped_at::date as shipped_date,
-        l.canceled_at::date as canceled_date,
-        o.ordered_at::date as ordered_date,
-    from order_lines as l
-    inner join orders as o using (order_id)
-    left join products as p using (sku)
-    where
-        l.promised_date is not null
-        and ($category is null or p.category = $category)
-        and ($supplier is null or p.supplier_id = $supplier)
-        and ($channel is null or o.channel = $channel)
+promises as (
+    select *
+    from promises_until($end, $category, $supplier, $channel)
 ),
 
 customer as (
     select
-        count(*) filter (where promised_date between $start and $end and canceled_date is null)
-            as customer_lines_due,
-        avg((shipped_date is not null and shipped_date <= promised_date)::integer)
-            filter (where promised_date between $start and $end and canceled_date is null)
+        coalesce(sum(due_lines) filter (where d.day between $start and $end), 0) as customer_lines_due,
+        sum(on_time_lines) filter (where d.day between $start and $end)
+            / nullif(sum(due_lines) filter (where d.day between $start and $end), 0)
             as customer_on_time_rate,
-        avg(shipped_date - promised_date)
-            filter (where promised_date between $start and $end and shipped_date > promised_date)
+        sum(late_days) filter (where d.day between $start and $end)
+            / nullif(sum(late_lines) filter (where d.day between $start and $end), 0)
             as avg_customer_days_late,
-        count(*) filter (
-            where ordered_date <= m.day and promised_date < m.day
-            and (shipped_date is null or shipped_date > m.day)
-            and (canceled_date is null or canceled_date > m.day)
-        ) as open_lines_past_promise,
-    from promised, measured as m
+        coalesce(sum(past_promise_opened - past_promise_closed) filter (where d.day <= m.day), 0)
+            as open_lines_past_promise,
+    from promises as d, measured as m
 ),
 
 ordered as (

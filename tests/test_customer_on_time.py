@@ -60,3 +60,22 @@ def test_the_weekly_trend_carries_the_same_customer_on_time_rate(no_flag: Path) 
     history = weekly.trend(run, week)
     rates = dict(zip(history["week_start"].dt.date, history["customer_on_time_rate"], strict=True))
     assert rates[dt.date(2024, 3, 4)] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("day", "open_past_promise"),
+    [
+        # O1/2 (promised 05, shipped 08) is open past its promise at the end of 06 and 07;
+        # O2/1 (promised 06, never shipped) from 07 on; O4/1 was canceled before its promise.
+        (dt.date(2024, 3, 5), 0),
+        (dt.date(2024, 3, 6), 1),
+        (dt.date(2024, 3, 7), 2),
+        (dt.date(2024, 3, 8), 1),
+    ],
+)
+def test_lines_open_past_their_promise_are_counted_at_each_day_end(
+    no_flag: Path, day: dt.date, open_past_promise: int
+) -> None:
+    figures = cli.kpis(warehouse.connect(no_flag), dt.date(2024, 3, 1), day)
+    assert figures["measured_at"] == day.isoformat()
+    assert figures["open_lines_past_promise"] == open_past_promise

@@ -115,44 +115,33 @@ open_at_end as (
     group by p.week_start
 ),
 
-promised_lines as (
-    select
-        l.promised_date,
-        l.shipped_at::date as shipped_date,
-        l.canceled_at::date as canceled_date,
-        o.ordered_at::date as ordered_date,
-    from order_lines as l
-    inner join orders as o using (order_id)
-    left join products as pr using (sku)
-    where
-        l.promised_date <= (select max(week_end) from periods)
-        and ($category is null or pr.category = $category)
-        and ($supplier is null or pr.supplier_id = $supplier)
-        and ($channel is null or o.channel = $channel)
+promises as (
+    select *
+    from promises_until((select max(week_end) from periods), $category, $supplier, $channel)
 ),
 
 promised as (
     select
-        date_trunc('week', promised_date)::date as week_start,
-        count(*) filter (where canceled_date is null) as customer_lines_due,
-        avg((shipped_date is not null and shipped_date <= promised_date)::integer)
-            filter (where canceled_date is null) as customer_on_time_rate,
-        avg(shipped_date - promised_date) filter (where shipped_date > promised_date) as avg_customer_days_late,
-    from promised_lines
-    where promised_date >= (select min(week_start) from periods)
+        date_trunc('week', day)::date as week_start,
+        sum(due_lines) as customer_lines_due,
+        sum(on_time_lines) / nullif(sum(due_lines), 0) as customer_on_time_rate,
+        sum(late_days) / nullif(sum(late_lines), 0) as avg_customer_days_late,
+    from promises
+    where day >= (select min(week_start) from periods)
     group by all
 ),
 
 past_promise as (
     select
         p.week_start,
-        count(*) as open_lines_past_promise,
+        sum(d.past_promise_opened - d.past_promise_closed) as open_lines_past_promise,
     from periods as p
-    inner join promised_lines as l
-        on
-            l.ordered_date <= p.measured_at and l.promised_date < p.measured_at
-            and (l.shipped_date is null or l.shipped_date > p.measured_at)
-            and (l.canceled_date is null or l.canceled_date > p.measured_at)
+    inner join (
+        select day, sum(past_promise_opened) as past_promise_opened, sum(past_promise_closed) as past_promise_closed,
+        from promises
+        group by day
+    ) as d
+        on d.day <= p.measured_at
     group by p.week_start
 ),
 
