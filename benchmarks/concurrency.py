@@ -11,6 +11,8 @@ are done, `python -m dashboard load` builds a new warehouse from the same Parque
 it in while the sessions keep going. Each visit is timed from the navigation to the finished
 rerun (the app idle with its page drawn); an exception box, an error alert or a visit that does
 not finish counts as an error. Prints p50/p95 and the errors, and writes a JSON report.
+`--processes N` starts N app processes behind Caddy with sticky sessions (deploy/Caddyfile.replicas,
+as a team would run them) and sums their CPU; each process keeps its own rerun log.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+CADDYFILE = measure.PROJECT_ROOT / "deploy" / "Caddyfile.replicas"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 # url path of every page ("" is the home page)
@@ -200,21 +203,46 @@ def server(db: Path, port: int, log: Path, reruns: Path | None = None) -> subpro
         config.write_text(json.dumps({"performance": {"rerun_log": str(reruns)}}))
         env[settings.SETTINGS_ENV_VAR] = str(config)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(measure.PROJECT_ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "streamlit", "run", str(measure.PROJECT_ROOT / "streamlit_server.py"),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    _wait_healthy(port, process, log)
+    return process
+
+
+def proxy(ports: list[int], port: int, folder: Path) -> subprocess.Popen:
+    """Caddy in front of the app processes, as deploy/Caddyfile.replicas runs it for a team."""
+    binary = shutil.which("caddy")
+    if binary is None:
+        raise RuntimeError("--processes above 1 needs caddy on the PATH (apt-get install caddy)")
+    env = {
+        **os.environ,
+        "DESK_SITE": f"http://127.0.0.1:{port}",
+        "DESK_BIND": "127.0.0.1",
+        "DESK_REPLICAS": " ".join(f"127.0.0.1:{p}" for p in ports),
+        "XDG_DATA_HOME": str(folder / "caddy-data"),
+        "XDG_CONFIG_HOME": str(folder / "caddy-config"),
+    }
+    command = [binary, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"]
+    log = folder / "caddy.log"
+    process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    _wait_healthy(port, process, log)
+    return process
+
+
+def _wait_healthy(port: int, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return process
+                    return
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise RuntimeError(f"the app did not start within 90 s; see {log}")
+    raise RuntimeError(f"the server on port {port} did not start within 90 s; see {log}")
 
 
 def rss_mb(pid: int) -> float:
@@ -237,9 +265,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def server_side(reruns: Path, process_cpu_s: float) -> dict:
-    """The app's own figures from its rerun log: seconds and CPU per page view (a rerun)."""
-    records = [json.loads(line) for line in reruns.read_text().splitlines()] if reruns.exists() else []
+def server_side(logs: list[Path], process_cpu_s: float) -> dict:
+    """The app's own figures from its rerun logs (one per process): seconds and CPU per page view."""
+    records = [json.loads(line) for log in logs if log.exists() for line in log.read_text().splitlines()]
     seconds = [r["seconds"] for r in records]
     cpu = [r["cpu_seconds"] for r in records]
     by_page = {}
@@ -312,6 +340,9 @@ def main(argv: list[str] | None = None) -> None:
         "--db", type=Path, help="use this warehouse (its Parquet files for the swap: --parquet)"
     )
     parser.add_argument("--parquet", type=Path, help="files the swap loads (default: the benchmark build's)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="app processes; above 1, behind Caddy with sticky sessions"
+    )
     args = parser.parse_args(argv)
 
     if args.db:
@@ -325,10 +356,12 @@ def main(argv: list[str] | None = None) -> None:
     db = work / "warehouse.duckdb"
     shutil.copyfile(source_db, db)
     options = choices(db)
-    port = _free_port()
-    reruns = work / "reruns.jsonl"
-    app = server(db, port, work / "app.log", reruns)
-    cpu_before = cpu_seconds(app.pid)
+    ports = [_free_port() for _ in range(args.processes)]
+    logs = [work / f"reruns-{number}.jsonl" for number in range(args.processes)]
+    apps = [server(db, ports[n], work / f"app-{n}.log", logs[n]) for n in range(args.processes)]
+    port = _free_port() if args.processes > 1 else ports[0]
+    front = proxy(ports, port, work) if args.processes > 1 else None
+    cpu_before = sum(cpu_seconds(app.pid) for app in apps)
     swap_record: dict = {}
 
     def swap() -> None:
@@ -343,7 +376,10 @@ def main(argv: list[str] | None = None) -> None:
             version_changed=True,
         )
 
-    print(f"{args.users} {args.client} users x {args.visits} visits on {args.lines:,} lines, port {port} ...")
+    print(
+        f"{args.users} {args.client} users x {args.visits} visits on {args.lines:,} lines, "
+        f"{args.processes} app process(es), port {port} ..."
+    )
     driver = drive_protocol if args.client == "protocol" else drive
     version_before = warehouse.version(db)
     started = time.perf_counter()
@@ -352,13 +388,14 @@ def main(argv: list[str] | None = None) -> None:
             driver(f"http://127.0.0.1:{port}", args.users, args.visits, options, swap, args.timeout)
         )
     finally:
-        app_rss = rss_mb(app.pid)
-        app_cpu = cpu_seconds(app.pid) - cpu_before
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        app_rss = max(rss_mb(app.pid) for app in apps)
+        app_cpu = sum(cpu_seconds(app.pid) for app in apps) - cpu_before
+        for process in [*apps, *([front] if front else [])]:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
     swap_record["version_changed"] = warehouse.version(db) != version_before
     result = {
         "started": dt.datetime.now().isoformat(timespec="seconds"),
@@ -370,7 +407,8 @@ def main(argv: list[str] | None = None) -> None:
         "swap": swap_record,
         "cores": os.cpu_count(),
         "client": args.client,
-        "server": server_side(reruns, app_cpu),
+        "processes": args.processes,
+        "server": server_side(logs, app_cpu),
         **summary(visits),
         "all_visits": [asdict(v) for v in visits],
     }
@@ -379,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{result['visits']} visits in {result['wall_s']:.0f} s: p50 {result['p50_s']:.2f} s, "
         f"p95 {result['p95_s']:.2f} s; error boxes {result['error_boxes']}, "
-        f"failed reruns {result['failed_reruns']}; app peak memory {app_rss:,.0f} MB"
+        f"failed reruns {result['failed_reruns']}; app peak memory {app_rss:,.0f} MB (largest process)"
     )
     swap_state = "swapped in" if swap_record.get("version_changed") else "NOT swapped in"
     print(f"new warehouse loaded in {swap_record.get('seconds', 0):.1f} s and {swap_state}")
