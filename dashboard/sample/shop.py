@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from dashboard.sample.cancellation import Cancellation
@@ -11,6 +13,7 @@ from dashboard.sample.fulfilment import BACKLOG_FIELDS, Fulfilment
 from dashboard.sample.planted import spike
 from dashboard.sample.replenishment import FORECAST_HALF_LIFE_DAYS, REVIEW_DAYS, Replenishment
 from dashboard.sample.span import DAYS, Progress, season
+from dashboard.sample.spill import PART_ROWS, Spill
 
 
 class Shop(Demand, Fulfilment, Cancellation, Replenishment):
@@ -20,9 +23,12 @@ class Shop(Demand, Fulfilment, Cancellation, Replenishment):
     in-stock lines waiting for dispatch and units already handed to backordered lines),
     so free stock is on_hand - alloc. The backlog holds every open backordered line in
     order of arrival, which is the first-in-first-out order of allocation.
+
+    The orders and lines it records go to `Spill`s (in parts of `part_rows` rows, saved to
+    `spill` when given); the rarer ship and cancel events and the POs stay in lists.
     """
 
-    def __init__(self, lines: int, seed: int) -> None:
+    def __init__(self, lines: int, seed: int, spill: Path | None = None, part_rows: int = PART_ROWS) -> None:
         cat = CATALOG
         self.cat = cat
         self.rng = np.random.default_rng(seed)
@@ -48,8 +54,8 @@ class Shop(Demand, Fulfilment, Cancellation, Replenishment):
         self.n_orders = 0
         self.n_lines = 0
         self.n_pos = 0
-        self.orders: list[tuple[np.ndarray, ...]] = []
-        self.lines: list[tuple[np.ndarray, ...]] = []
+        self.orders = Spill("orders", 4, spill, part_rows)
+        self.lines = Spill("lines", 8, spill, part_rows)
         self.ships: list[tuple[np.ndarray, ...]] = []
         self.cancels: list[tuple[np.ndarray, ...]] = []
         self.pos: list[tuple[np.ndarray, ...]] = []

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from dashboard.sample import files
 from dashboard.sample.cancellation import CANCEL_REASONS
 from dashboard.sample.demand import CHANNELS, REGIONS, SEGMENTS
 from dashboard.sample.planted import PLANTED
 from dashboard.sample.shop import Shop
 from dashboard.sample.span import DAYS, DEFAULT_LINES, START, Progress
+from dashboard.sample.spill import PART_ROWS
+
+
+def _width(minimum: int, largest: int) -> int:
+    """Digits of a table's ids: every part of the table pads to the width of its largest id."""
+    return max(minimum, len(str(largest)))
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """Zero-padded string ids, built in Arrow because a Python loop is too slow at 10M. Arrow's
-    strings hold at most 2 GiB per array: past that (100M order lines) the ids are large strings."""
-    if len(numbers):
-        width = max(width, len(str(int(numbers.max()))))
-    # Arrow's int-to-string cast reserves 21 bytes a number, so it overflows from about 100M ids.
-    digits = pc.utf8_lpad(pa.array(numbers, pa.int64()).cast(pa.large_string()), width, "0")
-    text = pa.large_string()
-    ids = pc.binary_join_element_wise(pa.scalar(prefix, text), digits, pa.scalar("", text))
-    return ids.cast(pa.string()) if len(numbers) * (len(prefix) + width) < 2**31 - 1 else ids
+    """Zero-padded string ids, built in Arrow because a Python loop is too slow at 10M."""
+    digits = pc.utf8_lpad(pa.array(numbers, pa.int64()).cast(pa.string()), width, "0")
+    text = pa.string()
+    return pc.binary_join_element_wise(pa.scalar(prefix, text), digits, pa.scalar("", text))
 
 
 def _timestamps(day: np.ndarray, sec: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -78,7 +80,7 @@ def _dimension_tables(shop: Shop) -> dict[str, pa.Table]:
     )
     customers = pa.table(
         {
-            "customer_id": _ids("C", np.arange(1, shop.n_customers + 1), 6),
+            "customer_id": _ids("C", np.arange(1, shop.n_customers + 1), _width(6, shop.n_customers)),
             "segment": _labels(SEGMENTS, shop.segment),
             "region": _labels(REGIONS, shop.region),
         }
@@ -86,41 +88,60 @@ def _dimension_tables(shop: Shop) -> dict[str, pa.Table]:
     return {"suppliers": suppliers, "products": products, "customers": customers}
 
 
-def _order_tables(shop: Shop) -> dict[str, pa.Table]:
-    customer, channel, day, sec = _stack(shop.orders, 4)
-    order_ids = _ids("O", np.arange(1, len(customer) + 1), 7)
-    orders = pa.table(
-        {
-            "order_id": order_ids,
-            "customer_id": _ids("C", customer.astype(np.int64) + 1, 6),
-            "ordered_at": _timestamps(day, sec),
-            "channel": _labels(CHANNELS, channel),
-        }
-    )
-    order, line_no, sku, qty, backordered, promised, ship_day, ship_sec = _stack(shop.lines, 8)
-    line, event_day, event_sec = _stack(shop.ships, 3)
-    ship_day[line], ship_sec[line] = event_day, event_sec
-    cancel_day = np.full(len(order), -1, dtype=np.int32)
-    cancel_sec = np.zeros(len(order), dtype=np.int32)
-    reason = np.zeros(len(order), dtype=np.int32)
-    line, event_day, event_sec, why = _stack(shop.cancels, 4)
-    cancel_day[line], cancel_sec[line], reason[line] = event_day, event_sec, why
-    canceled = cancel_day >= 0
-    order_lines = pa.table(
-        {
-            "order_id": order_ids.take(pa.array(order)),
-            "line_no": pa.array(line_no, pa.int32()),
-            "sku": _labels(shop.cat.skus, sku),
-            "qty": pa.array(qty, pa.int32()),
-            "unit_price": pa.array(shop.cat.price[sku], pa.float64()),
-            "backordered_qty": pa.array(backordered, pa.int32()),
-            "promised_date": _dates(promised),
-            "shipped_at": _timestamps(ship_day, ship_sec, ship_day >= 0),
-            "canceled_at": _timestamps(cancel_day, cancel_sec, canceled),
-            "cancel_reason": _labels(CANCEL_REASONS, reason, canceled),
-        }
-    )
-    return {"orders": orders, "order_lines": order_lines}
+def _order_parts(shop: Shop) -> Iterator[pa.Table]:
+    """The orders, one part of the spilled orders at a time."""
+    order_width, customer_width = _width(7, shop.n_orders), _width(6, shop.n_customers)
+    for first, (customer, channel, day, sec) in shop.orders.parts():
+        yield pa.table(
+            {
+                "order_id": _ids("O", np.arange(first + 1, first + len(customer) + 1), order_width),
+                "customer_id": _ids("C", customer.astype(np.int64) + 1, customer_width),
+                "ordered_at": _timestamps(day, sec),
+                "channel": _labels(CHANNELS, channel),
+            }
+        )
+
+
+def _by_line(events: list[tuple[np.ndarray, ...]], width: int) -> list[np.ndarray]:
+    """Ship or cancel events (line first) sorted by line, so each part finds its own by bisection."""
+    columns = _stack(events, width)
+    order = np.argsort(columns[0], kind="stable")
+    return [column[order] for column in columns]
+
+
+def _line_parts(shop: Shop) -> Iterator[pa.Table]:
+    """The order lines, one part of the spilled lines at a time, with the ship and cancel events
+    that happened to them later (a line ships or is canceled at most once)."""
+    order_width = _width(7, shop.n_orders)
+    ships = _by_line(shop.ships, 3)
+    cancels = _by_line(shop.cancels, 4)
+    for first, columns in shop.lines.parts():
+        order, line_no, sku, qty, backordered, promised, ship_day, ship_sec = columns
+        n = len(order)
+        low, high = np.searchsorted(ships[0], [first, first + n])
+        line, event_day, event_sec = (column[low:high] for column in ships)
+        ship_day[line - first], ship_sec[line - first] = event_day, event_sec
+        cancel_day = np.full(n, -1, dtype=np.int32)
+        cancel_sec = np.zeros(n, dtype=np.int32)
+        reason = np.zeros(n, dtype=np.int32)
+        low, high = np.searchsorted(cancels[0], [first, first + n])
+        line, event_day, event_sec, why = (column[low:high] for column in cancels)
+        cancel_day[line - first], cancel_sec[line - first], reason[line - first] = event_day, event_sec, why
+        canceled = cancel_day >= 0
+        yield pa.table(
+            {
+                "order_id": _ids("O", order.astype(np.int64) + 1, order_width),
+                "line_no": pa.array(line_no, pa.int32()),
+                "sku": _labels(shop.cat.skus, sku),
+                "qty": pa.array(qty, pa.int32()),
+                "unit_price": pa.array(shop.cat.price[sku], pa.float64()),
+                "backordered_qty": pa.array(backordered, pa.int32()),
+                "promised_date": _dates(promised),
+                "shipped_at": _timestamps(ship_day, ship_sec, ship_day >= 0),
+                "canceled_at": _timestamps(cancel_day, cancel_sec, canceled),
+                "cancel_reason": _labels(CANCEL_REASONS, reason, canceled),
+            }
+        )
 
 
 def _stock_tables(shop: Shop) -> dict[str, pa.Table]:
@@ -128,7 +149,7 @@ def _stock_tables(shop: Shop) -> dict[str, pa.Table]:
     arrived = received >= 0
     purchase_orders = pa.table(
         {
-            "po_id": _ids("PO", po.astype(np.int64) + 1, 6),
+            "po_id": _ids("PO", po.astype(np.int64) + 1, _width(6, shop.n_pos)),
             "po_line": pa.array(po_line, pa.int32()),
             "supplier_id": _labels(shop.cat.supplier_ids, supplier),
             "sku": _labels(shop.cat.skus, sku),
@@ -176,12 +197,25 @@ def _events_table() -> pa.Table:
     )
 
 
-def tables(lines: int, seed: int, progress: Progress | None) -> dict[str, pa.Table]:
-    """The canonical tables as Arrow tables, in load order."""
-    shop = Shop(lines, seed)
+def _parts(shop: Shop) -> dict[str, Iterable[pa.Table]]:
+    """Every canonical table in load order, as the parts it is built from (one for the small ones).
+
+    The big tables are generators, so only one part of them is in memory at a time."""
+    parts: dict[str, Iterable[pa.Table]] = {name: [t] for name, t in _dimension_tables(shop).items()}
+    parts["orders"] = _order_parts(shop)
+    parts["order_lines"] = _line_parts(shop)
+    parts.update({name: [t] for name, t in _stock_tables(shop).items()})
+    parts["events"] = [_events_table()]
+    return parts
+
+
+def tables(
+    lines: int, seed: int, progress: Progress | None, part_rows: int = PART_ROWS
+) -> dict[str, pa.Table]:
+    """The canonical tables as whole Arrow tables in load order (in memory: for small sizes)."""
+    shop = Shop(lines, seed, part_rows=part_rows)
     shop.run(progress)
-    tables = {**_dimension_tables(shop), **_order_tables(shop), **_stock_tables(shop)}
-    return {**tables, "events": _events_table()}
+    return {name: pa.concat_tables(list(parts)) for name, parts in _parts(shop).items()}
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -201,9 +235,6 @@ def generate(
     return {name: to_pandas(table) for name, table in tables(lines, seed, progress).items()}
 
 
-FORMATS = ("parquet", "csv")
-
-
 def write(
     out_dir: Path,
     lines: int = DEFAULT_LINES,
@@ -211,39 +242,33 @@ def write(
     progress: Progress | None = None,
     fmt: str = "parquet",
     snapshot_every: int = 1,
+    part_rows: int = PART_ROWS,
 ) -> dict[str, int]:
     """Write out_dir/<table>.<fmt> for every canonical table; return the row counts.
 
     CSV is the import format a user copies (sample_data/). Snapshots are 300 rows a day
     whatever the size, so `snapshot_every` > 1 keeps only the last day of each such period
-    (7: every Sunday), which keeps a small sample small.
+    (7: every Sunday), which keeps a small sample small. The simulation spills its orders and
+    lines to a temporary folder inside out_dir in parts of `part_rows`, and Parquet files are
+    written a row group at a time, so memory stays flat whatever the size (about 1.5 GB at 100M
+    lines); the files are the same whatever `part_rows` is.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt not in files.FORMATS:
+        raise ValueError(f"format must be one of {', '.join(files.FORMATS)}, not {fmt!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, table in tables(lines, seed, progress).items():
-        if name == "inventory_snapshots" and snapshot_every > 1:
-            table = _every(table, snapshot_every)
-        path = out_dir / f"{name}.{fmt}"
-        if fmt == "csv":
-            _write_csv(table, path)
-        else:
-            pq.write_table(table, path)
-        counts[name] = table.num_rows
+    with tempfile.TemporaryDirectory(prefix=".spill-", dir=out_dir) as spill:
+        shop = Shop(lines, seed, Path(spill), part_rows)
+        shop.run(progress)
+        for name, parts in _parts(shop).items():
+            if name == "inventory_snapshots" and snapshot_every > 1:
+                parts = [_every(table, snapshot_every) for table in parts]
+            path = out_dir / f"{name}.{fmt}"
+            counts[name] = files.write_csv(parts, path) if fmt == "csv" else files.write_parquet(parts, path)
     return counts
 
 
 def _every(snapshots: pa.Table, days: int) -> pa.Table:
     day = (snapshots.column("snapshot_date").to_numpy() - np.datetime64(START, "D")).astype(np.int64)
     return snapshots.filter(pa.array(day % days == days - 1))
-
-
-def _write_csv(table: pa.Table, path: Path) -> None:
-    """ISO 8601 timestamps to the second (the sample has no finer ones), quotes only where needed."""
-    con = duckdb.connect()
-    try:
-        con.from_arrow(table).write_csv(str(path), timestamp_format="%Y-%m-%dT%H:%M:%S")
-    finally:
-        con.close()
