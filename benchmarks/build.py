@@ -97,13 +97,24 @@ def generate(lines: int, seed: int, root: Path) -> dict:
     return {"seconds": seconds, "rss_mb": measure.peak_rss_mb(), "order_lines": counts["order_lines"]}
 
 
+def _stages(started: float):
+    """The load's progress on stderr with the seconds since the start and the peak memory so far:
+    the time of each stage (reading, checks, views, model) of a long load, as it goes."""
+
+    def say(message: str) -> None:
+        seconds = time.perf_counter() - started
+        print(f"{seconds:8.1f} s {measure.peak_rss_mb():8.0f} MB  {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
 def load(lines: int, seed: int, root: Path) -> dict:
     """Load the Parquet files through the project's validated loader, as `python -m dashboard load` does."""
     from dashboard import ingest
 
     folder = folder_for(lines, seed, root)
     started = time.perf_counter()
-    counts = ingest.load(folder / "parquet", folder / "warehouse.duckdb")
+    counts = ingest.load(folder / "parquet", folder / "warehouse.duckdb", _stages(started))
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "rss_mb": measure.peak_rss_mb(), "order_lines": counts["order_lines"]}
 

@@ -14,6 +14,10 @@ import duckdb
 
 from dashboard.model import outputs as risk_outputs
 
+# The preparers hold their rows in pandas, outside DuckDB's memory limit: their queries get half of
+# the load's (warehouse.BUILD_MEMORY_LIMIT) so the two together stay within it.
+PREPARE_MEMORY_LIMIT = "20%"
+
 Preparer = Callable[[duckdb.DuckDBPyConnection], str | None]
 
 # What each makes, as the load's progress and notes name it.
@@ -24,6 +28,7 @@ def prepare(con: duckdb.DuckDBPyConnection, say: Callable[[str], None]) -> tuple
     """Run every preparer; the notes of those that made nothing, each naming what and why."""
     notes = []
     con.execute("set enable_progress_bar = false")  # long fits would draw bars into the load's output
+    con.execute(f"set memory_limit = '{PREPARE_MEMORY_LIMIT}'")
     for name, preparer in PREPARERS:
         say(f"preparing the {name}")
         try:

@@ -32,6 +32,10 @@ TABLES: tuple[str, ...] = (
 # Prefix of the folder the sample is generated into, recorded as the warehouse's source.
 SAMPLE_SOURCE = "backorder-sample-"
 SANDBOX = {"enable_external_access": False, "lock_configuration": True}
+# A load shares the machine with the running app (and its model step with pandas, outside DuckDB's
+# count): DuckDB's default of 80% of RAM let a 100M-line load take the machine; at 40% it spills
+# to disk (beside the new file) instead.
+BUILD_MEMORY_LIMIT = "40%"
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.DOTALL)
 
@@ -188,7 +192,7 @@ def _declared_columns(schema: str) -> dict[str, tuple[tuple[str, str, bool], ...
 
 def open_build(path: Path) -> duckdb.DuckDBPyConnection:
     """The one writable connection: a load building a new warehouse file before it is swapped in."""
-    return duckdb.connect(str(path))
+    return duckdb.connect(str(path), config={"memory_limit": BUILD_MEMORY_LIMIT})
 
 
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
