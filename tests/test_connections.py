@@ -52,3 +52,22 @@ def test_the_factory_opens_a_built_file_read_only_and_sandboxed(tmp_path: Path) 
             assert "read-only" in str(exc).lower() or "disabled" in str(exc).lower(), exc
         else:
             raise AssertionError(f"{statement} should have been refused")
+
+
+def test_a_load_builds_within_its_share_of_memory(tmp_path: Path) -> None:
+    """The build connection is capped (warehouse.BUILD_MEMORY_LIMIT), so a 100M-line load spills to
+    disk instead of taking DuckDB's default 80% of a machine it shares with the app."""
+    import duckdb
+
+    default = duckdb.connect()
+    con = warehouse.open_build(tmp_path / "w.duckdb")
+    try:
+        setting = "select current_setting('memory_limit')"
+        limit = con.execute(setting).fetchone()[0]
+        # The same percentage asked of a plain connection gives the same figure, below the default.
+        default.execute(f"set memory_limit = '{warehouse.BUILD_MEMORY_LIMIT}'")
+        assert limit == default.execute(setting).fetchone()[0]
+        assert warehouse.BUILD_MEMORY_LIMIT.endswith("%") and int(warehouse.BUILD_MEMORY_LIMIT[:-1]) <= 50
+    finally:
+        con.close()
+        default.close()
