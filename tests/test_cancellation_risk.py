@@ -144,6 +144,62 @@ def test_alternatives_are_in_stock_same_category_within_the_band(shop) -> None:
     ]
 
 
+def test_first_seen_rows_are_each_line_once_on_its_first_open_evening(shop) -> None:
+    """The backtest's rows from 02-05 to 02-10: the lines open at the end of 02-05 as of 02-05 (O6-1
+    was ordered that day), later backorders on their order day (O7-1 02-06, O1 02-10; O2-1, ordered
+    02-12, is after the window). The queue is every line open on that SKU-day, asked for or not:
+    O1-2 queues behind O8-1 (2) and O8-2 (1) on B, so 4 units up to it (the header's "cum 4")."""
+    rows = risk.features(shop, "first_seen", d("2026-02-05"), 5)
+    columns = ["order_id", "line_no", "day", "queue_units", "days_waited", "outcome"]
+    assert records(rows, columns) == [
+        ("O3", 1, d("2026-02-05"), 1, 16, "open"),
+        ("O4", 1, d("2026-02-05"), 2, 4, "open"),
+        ("O5", 1, d("2026-02-05"), 1, 6, "open"),
+        ("O6", 1, d("2026-02-05"), 4, 0, "open"),
+        ("O8", 1, d("2026-02-05"), 2, 11, "open"),
+        ("O8", 2, d("2026-02-05"), 3, 11, "open"),
+        ("O7", 1, d("2026-02-06"), 5, 0, "shipped"),
+        ("O1", 1, d("2026-02-10"), 3, 0, "open"),
+        ("O1", 2, d("2026-02-10"), 4, 0, "open"),
+    ]
+    assert set(rows["role"]) == {"first_seen"}
+    # A line closed before the window is not in it; a scope keeps its own lines only.
+    assert "O7" not in set(risk.features(shop, "first_seen", d("2026-02-26"), 3)["order_id"])
+    store = risk.features(shop, "first_seen", d("2026-02-05"), 5, scope={"channel": "store"})
+    assert records(store, ["order_id", "queue_units"]) == [("O6", 4)]
+
+
+def test_first_seen_rows_are_the_score_rows_first_day_of_each_line(sample) -> None:
+    """On the sample: the first_seen rows are exactly the score rows of the window, each line's first
+    day kept (what the backtest scored when it took them from the score rows in pandas)."""
+    as_of = catalog.as_of(sample)
+    cutoff = as_of - dt.timedelta(weeks=risk.BACKTEST_CUTOFF_WEEKS)
+    every_day = risk.features(sample, "score", cutoff, 20)
+    first = every_day.sort_values("day", kind="stable").drop_duplicates(["order_id", "line_no"])
+    first = first.assign(role="first_seen").reset_index(drop=True)
+    assert len(first) < len(every_day)
+    pd.testing.assert_frame_equal(risk.features(sample, "first_seen", cutoff, 20), first)
+
+
+def test_explanations_skip_no_factor_that_changes_the_risk(sample) -> None:
+    """Factors a line already has the typical value of are not predicted again: their effect is 0,
+    exactly what resetting them gives, and every other effect is the reset's difference."""
+    as_of = catalog.as_of(sample)
+    model = risk.fit(risk.features(sample, "train", as_of), as_of)
+    rows = risk.features(sample, "score", as_of)
+    effects = risk.explain(model, rows)
+    current = model.predict(rows)
+    skipped = 0
+    for factor, columns in risk.FACTORS.items():
+        reset = rows.assign(**{column: model.baseline[column] for column in columns})
+        expected = current - model.predict(reset)
+        np.testing.assert_array_equal(effects[f"effect_{factor}"].to_numpy(), expected)
+        skipped += int(risk._typical(model, rows, columns).sum())
+    assert skipped > 0
+    shown = effects["factor_1"] != ""
+    assert shown.any() and effects.loc[shown, "factor_1"].str.contains(r" \(\+\d+ pts\)$").all()
+
+
 def test_a_shop_this_small_has_too_little_history_to_fit(shop) -> None:
     as_of = catalog.as_of(shop)
     with pytest.raises(risk.NotEnoughHistory, match="at least 200 closed backordered lines"):

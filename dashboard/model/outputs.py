@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import duckdb
@@ -101,33 +102,53 @@ def prepare(con: duckdb.DuckDBPyConnection) -> str | None:
     _store(con, "risk_model", pd.DataFrame({"as_of": [pd.Timestamp(as_of)], "reason": [None]}, dtype=object))
 
     ends = week_ends(as_of)
-    # One query for the open lines of every week's end: the same rows as one query per end.
-    open_at = risk.features(
-        con, "week_ends", ends[-1], (as_of - ends[-1]).days, time_limit=LOAD_QUERY_SECONDS
-    )
-    weeks, scored = [], []
-    for end in ends:
-        try:
-            earlier = risk.closed_by(train, end)
-            model = current if end == as_of else risk.fit(earlier, end, risk.EARLIER_TRAIN_ROWS)
-        except risk.NotEnoughHistory as exc:
-            weeks.append((pd.Timestamp(end), str(exc)))
-            continue
-        weeks.append((pd.Timestamp(end), None))
-        scored.append(risk.score(model, open_at[open_at["day"] == pd.Timestamp(end)]))
-    _store(con, "risk_weeks", pd.DataFrame(weeks, columns=["end_date", "reason"]).astype({"reason": object}))
-    _store(con, "risk_open_lines", pd.concat(scored, ignore_index=True))
-
     cutoff, through = backtest_window(as_of)
-    try:
-        model = risk.fit(risk.closed_by(train, cutoff), cutoff)
-    except risk.NotEnoughHistory as exc:
-        settings = {"cutoff": cutoff, "through": through, "train_lines": None, "reason": str(exc)}
-        lines = pd.DataFrame(columns=BACKTEST_COLUMNS)
-    else:
-        settings = {"cutoff": cutoff, "through": through, "train_lines": model.train_lines, "reason": None}
-        window = risk.features(con, "score", cutoff, (through - cutoff).days, time_limit=LOAD_QUERY_SECONDS)
-        lines = risk.backtest_lines(model, window)[BACKTEST_COLUMNS]
+    # The scoring rows are queried on DuckDB's threads while the models are fitted on this one (a fit
+    # uses one core): the step takes about the longer of the two, not their sum.
+    with ThreadPoolExecutor(max_workers=1) as queries:
+        # One query for the open lines of every week's end: the same rows as one query per end.
+        open_at = queries.submit(
+            risk.features, con, "week_ends", ends[-1], (as_of - ends[-1]).days, time_limit=LOAD_QUERY_SECONDS
+        )
+        # The backtest's lines, each once on its first evening in the window.
+        window = queries.submit(
+            risk.features, con, "first_seen", cutoff, (through - cutoff).days, time_limit=LOAD_QUERY_SECONDS
+        )
+        models: dict[dt.date, risk.Model | str] = {}
+        for end in ends:
+            try:
+                earlier = risk.closed_by(train, end)
+                models[end] = current if end == as_of else risk.fit(earlier, end, risk.EARLIER_TRAIN_ROWS)
+            except risk.NotEnoughHistory as exc:
+                models[end] = str(exc)
+        try:
+            tested: risk.Model | str = risk.fit(risk.closed_by(train, cutoff), cutoff)
+        except risk.NotEnoughHistory as exc:
+            tested = str(exc)
+        weeks, scored = [], []
+        for end, model in models.items():
+            if isinstance(model, str):
+                weeks.append((pd.Timestamp(end), model))
+                continue
+            weeks.append((pd.Timestamp(end), None))
+            rows = open_at.result()
+            scored.append(risk.score(model, rows[rows["day"] == pd.Timestamp(end)]))
+        _store(
+            con, "risk_weeks", pd.DataFrame(weeks, columns=["end_date", "reason"]).astype({"reason": object})
+        )
+        _store(con, "risk_open_lines", pd.concat(scored, ignore_index=True))
+
+        if isinstance(tested, str):
+            settings = {"cutoff": cutoff, "through": through, "train_lines": None, "reason": tested}
+            lines = pd.DataFrame(columns=BACKTEST_COLUMNS)
+        else:
+            settings = {
+                "cutoff": cutoff,
+                "through": through,
+                "train_lines": tested.train_lines,
+                "reason": None,
+            }
+            lines = risk.backtest_lines(tested, window.result())[BACKTEST_COLUMNS]
     _store(con, "risk_backtest", pd.DataFrame([settings]).astype({"train_lines": "Int64", "reason": object}))
     _store(con, "risk_backtest_lines", lines)
     return None

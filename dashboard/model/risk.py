@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from dashboard.query import catalog, runner
+from dashboard.query import catalog, runner, warehouse
 
 if TYPE_CHECKING:  # imported where a model is fitted: reading stored scores needs no scikit-learn
     from sklearn.ensemble import HistGradientBoostingClassifier
 
 QUERY = "risk_features"
+QUERY_FILE = "cancellation_risk/risk_features.sql"
 # Too little history to learn from: the page says so instead of showing a score.
 MIN_TRAIN_LINES = 200
 MIN_CANCELED_LINES = 20
@@ -118,13 +119,20 @@ class Model:
     # to learn from, and the binning of gradient boosting cannot take them: they are set to 0.
     unknown: tuple[str, ...] = ()
 
-    def matrix(self, rows: pd.DataFrame) -> pd.DataFrame:
-        frame = inputs(rows)
+    def matrix(self, rows: pd.DataFrame) -> np.ndarray:
+        return self.encode(inputs(rows))
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """The input matrix as numbers: each categorical input as the code of its level (NaN, i.e.
+        missing, for a level not seen in training), as the estimator's own ordinal encoding of
+        pandas categoricals gives them, without converting strings on every fit and prediction."""
+        frame = frame.copy()
         for name in self.unknown:
             frame[name] = 0.0
         for name in CATEGORICAL:
-            frame[name] = pd.Categorical(frame[name], categories=list(self.levels[name]))
-        return frame
+            codes = pd.Categorical(frame[name], categories=list(self.levels[name])).codes
+            frame[name] = np.where(codes < 0, np.nan, codes)
+        return frame.to_numpy(dtype=float)
 
     def predict(self, rows: pd.DataFrame) -> np.ndarray:
         if rows.empty:
@@ -173,10 +181,11 @@ def fit(train: pd.DataFrame, cutoff: dt.date, rows_max: int | None = None) -> Mo
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     train = thin(train, rows_max)
-    levels = {name: tuple(sorted(train[name].astype(str).unique())) for name in CATEGORICAL}
+    frame = inputs(train)
+    levels = {name: tuple(sorted(frame[name].unique())) for name in CATEGORICAL}
     model = Model(
         estimator=HistGradientBoostingClassifier(
-            categorical_features="from_dtype",
+            categorical_features=[name in CATEGORICAL for name in frame.columns],
             max_iter=BOOSTING_ITERATIONS,
             learning_rate=LEARNING_RATE,
             min_samples_leaf=300,
@@ -186,7 +195,7 @@ def fit(train: pd.DataFrame, cutoff: dt.date, rows_max: int | None = None) -> Mo
         ),
         cutoff=cutoff,
         levels=levels,
-        unknown=tuple(name for name, values in inputs(train).items() if values.isna().all()),
+        unknown=tuple(name for name, values in frame.items() if values.isna().all()),
         baseline=_baseline(train),
         train_rows=len(train),
         train_lines=len(lines),
@@ -195,7 +204,7 @@ def fit(train: pd.DataFrame, cutoff: dt.date, rows_max: int | None = None) -> Mo
     )
     with threadpool_limits(1):
         # One thread: OpenMP threads spin badly when other processes share the CPUs.
-        model.estimator.fit(model.matrix(train), train["canceled"].astype(int))
+        model.estimator.fit(model.encode(frame), train["canceled"].astype(int))
     return model
 
 
@@ -235,11 +244,35 @@ def _describe(factor: str, rows: pd.DataFrame) -> pd.Series:
     return rows["category"].astype(str) + np.where(made, " (made to order)", "")
 
 
-def explain(model: Model, rows: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+def _as_read(column: str, values: pd.Series) -> np.ndarray:
+    """A factor's input column as `inputs` reads it: two equal values give the same model inputs."""
+    if column in CATEGORICAL:
+        return values.astype(str).to_numpy(dtype=object)
+    if column == "made_to_order":
+        return values.fillna(False).astype(bool).to_numpy()
+    return pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+
+
+def _typical(model: Model, rows: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """Whether each row already has the typical line's value of every one of `columns`: resetting
+    them changes nothing, so the factor's effect there is exactly 0 and needs no prediction."""
+    same = np.ones(len(rows), dtype=bool)
+    for column in columns:
+        values = _as_read(column, rows[column])
+        typical = _as_read(column, pd.Series([model.baseline[column]]))[0]
+        if values.dtype == float and np.isnan(typical):
+            same &= np.isnan(values)
+        else:
+            same &= values == typical
+    return same
+
+
+def explain(model: Model, rows: pd.DataFrame, top: int = 3, risk: np.ndarray | None = None) -> pd.DataFrame:
     """Per line, how much each factor raises its risk: the predicted risk minus the risk with that
     factor's inputs reset to a typical line's. An approximation: factors interact, so the
     effects do not add up to the risk. Returns one column per factor (effect on the risk) plus
-    the `top` factors that raise the risk most, in words with their effect in percentage points."""
+    the `top` factors that raise the risk most, in words with their effect in percentage points.
+    `risk`: the rows' predicted risk when the caller has it already."""
     effects = pd.DataFrame(index=rows.index)
     names = list(FACTORS)
     if rows.empty:
@@ -248,28 +281,44 @@ def explain(model: Model, rows: pd.DataFrame, top: int = 3) -> pd.DataFrame:
         for rank in range(1, top + 1):
             effects[f"factor_{rank}"] = pd.Series(dtype=str)
         return effects
-    # One prediction over the rows and each factor's reset copy: a predict call costs a few
-    # milliseconds whatever its size, and the load explains the open lines of 26 weeks' ends.
-    variants = [rows]
+    read = rows[list(dict.fromkeys(column for columns in FACTORS.values() for column in columns))]
+    # One prediction over each factor's reset copy of the rows it can change (a predict call costs
+    # a few milliseconds whatever its size, and the load explains the open lines of 26 weeks' ends);
+    # a row already typical on a factor keeps an effect of exactly 0 without one.
+    changed, variants = [], []
     for columns in FACTORS.values():
-        reset = rows.copy()
+        rows_changed = np.flatnonzero(~_typical(model, read, columns))
+        reset = read.iloc[rows_changed].copy()
         for column in columns:
             reset[column] = model.baseline[column]
+        changed.append(rows_changed)
         variants.append(reset)
-    predicted = model.predict(pd.concat(variants, ignore_index=True)).reshape(len(variants), len(rows))
-    risk = predicted[0]
-    for number, factor in enumerate(names, start=1):
-        effects[f"effect_{factor}"] = risk - predicted[number]
-    named = effects.to_numpy()
-    words = np.column_stack([_describe(factor, rows).to_numpy(dtype=object) for factor in names])
+    risk = model.predict(read) if risk is None else risk
+    predicted = model.predict(pd.concat(variants, ignore_index=True))
+    named = np.zeros((len(rows), len(names)))
+    start = 0
+    for number, rows_changed in enumerate(changed):
+        named[rows_changed, number] = risk[rows_changed] - predicted[start : start + len(rows_changed)]
+        start += len(rows_changed)
+    for number, factor in enumerate(names):
+        effects[f"effect_{factor}"] = named[:, number]
     order = np.argsort(-named, axis=1, kind="stable")[:, :top]
-    picked = np.arange(len(rows))[:, None]
+    shown_effect = np.take_along_axis(named, order, axis=1)
+    shown = shown_effect >= 0.005
+    # Words only where a factor is named: describing every line on every factor costs more than the fit.
+    words = np.full(order.shape, "", dtype=object)
+    for number, factor in enumerate(names):
+        wanted = shown & (order == number)
+        lines = np.flatnonzero(wanted.any(axis=1))
+        if len(lines):
+            described = _describe(factor, rows.iloc[lines]).to_numpy(dtype=object)
+            ranks = wanted[lines].argmax(axis=1)
+            words[lines, ranks] = described
     for rank in range(top):
-        effect = named[picked[:, 0], order[:, rank]]
-        text = words[picked[:, 0], order[:, rank]]
+        effect = shown_effect[:, rank]
         points = np.char.mod("%.0f", effect * 100)
-        described = np.char.add(np.char.add(text.astype(str), " (+"), np.char.add(points, " pts)"))
-        effects[f"factor_{rank + 1}"] = np.where(effect >= 0.005, described, "")
+        described = np.char.add(np.char.add(words[:, rank].astype(str), " (+"), np.char.add(points, " pts)"))
+        effects[f"factor_{rank + 1}"] = np.where(shown[:, rank], described, "")
     return effects
 
 
@@ -279,7 +328,7 @@ def score(model: Model, rows: pd.DataFrame) -> pd.DataFrame:
     scored = rows.copy()
     scored["risk"] = model.predict(rows)
     scored["expected_loss"] = scored["value"] * scored["risk"]
-    scored = pd.concat([scored, explain(model, rows)], axis=1)
+    scored = pd.concat([scored, explain(model, rows, risk=scored["risk"].to_numpy())], axis=1)
     return scored.sort_values(["expected_loss", "risk"], ascending=False, ignore_index=True)
 
 
@@ -300,12 +349,6 @@ class Backtest:
     lines: pd.DataFrame = field(repr=False)
 
 
-def first_seen(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each line once, on the first evening it was open in the window: the lines open at the
-    cut-off as of the cut-off, later backorders as of the evening of their order day."""
-    return rows.sort_values("day", kind="stable").drop_duplicates(["order_id", "line_no"], ignore_index=True)
-
-
 def calibration(risk: np.ndarray, canceled: np.ndarray, bins: int = DECILES) -> pd.DataFrame:
     """Predicted against observed cancellation rate by decile of predicted risk."""
     if len(risk) == 0:
@@ -320,8 +363,10 @@ def calibration(risk: np.ndarray, canceled: np.ndarray, bins: int = DECILES) -> 
 
 
 def backtest_lines(model: Model, rows: pd.DataFrame) -> pd.DataFrame:
-    """Each line of the window once, the closed ones with the model's risk (the open ones: NaN)."""
-    lines = first_seen(rows)
+    """Each line of the window once (the query's `first_seen` rows: the lines open at the cut-off
+    as of the cut-off, later backorders as of the evening of their order day), the closed ones
+    with the model's risk (the open ones: NaN)."""
+    lines = rows.reset_index(drop=True)
     done = (lines["outcome"] != "open").to_numpy()
     lines["risk"] = np.nan
     lines.loc[done, "risk"] = model.predict(lines[done])
@@ -329,7 +374,7 @@ def backtest_lines(model: Model, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def evaluate(model: Model, rows: pd.DataFrame, through: dt.date) -> Backtest:
-    """Score each line of the window once and compare with how it ended."""
+    """Score each line of the window once (`first_seen` rows) and compare with how it ended."""
     return summarize(backtest_lines(model, rows), model.cutoff, through, model.train_lines)
 
 
@@ -381,7 +426,9 @@ def features(
     def limited(query: catalog.Query, params: Mapping[str, Any]) -> pd.DataFrame:
         return catalog.execute(con, query.text, query.file, params, time_limit)
 
-    return runner.on(con, execute=limited)(QUERY, values)
+    # The one file parsed, not the whole library: the load asks three times, a page once per date.
+    query = catalog.parse(warehouse.QUERIES_DIR / QUERY_FILE, warehouse.QUERIES_DIR)
+    return runner.on(con, execute=limited, queries=[query])(QUERY, values)
 
 
 def closed_by(train: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
@@ -413,7 +460,8 @@ def backtest(
     of a later cut-off to take the cut-off's from, instead of querying them."""
     rows = features(con, "train", cutoff) if train is None else closed_by(train, cutoff)
     fitted = fit(rows, cutoff)
-    return evaluate(fitted, features(con, "score", cutoff, (through - cutoff).days, scope), through)
+    window = features(con, "first_seen", cutoff, (through - cutoff).days, scope)
+    return evaluate(fitted, window, through)
 
 
 def _percent_rank(values: pd.Series) -> pd.Series:

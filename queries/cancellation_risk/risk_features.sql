@@ -7,10 +7,13 @@ description: >
   canceled or not (the outcome is known at the cut-off). rows = score: the lines open
   at the end of each day from the cut-off to horizon_days later (never past the as-of
   date), with how they ended as known today (open when still waiting); rows =
-  week_ends: the same on Sundays and the as-of date only. The sidebar's category,
-  supplier and channel apply to score rows only, never to the training rows. Training
-  rows are thinned at random to about 60,000 at the as-of date, at one rate for every
-  cut-off.
+  week_ends: the same on Sundays and the as-of date only; rows = first_seen: each
+  score line once, on the first evening it was open in the window (the backtest's
+  rows). The sidebar's category, supplier and channel apply to score rows only, never
+  to the training rows. Training rows are thinned at random to about 60,000 at the
+  as-of date, at one rate for every cut-off. The queue, ETA, stock and customer
+  features are computed for the rows kept only (the FIFO queue over every line open
+  on their SKU-days).
   Features: days waited, days to or past the promised date (no promise is its own
   state), the expected remaining wait (the FIFO ETA of the Backorders page recomputed
   for that day: open PO quantity applied oldest order first, expected receipt =
@@ -22,7 +25,7 @@ description: >
 params:
   cutoff: {type: date, default: as_of, label: Cut-off, help: Training rows closed on or before this day; score rows from it}
   horizon_days: {type: int, default: 0, label: Score days after the cut-off, help: 0 scores the lines open at the cut-off only}
-  rows: {type: choice, options: [score, train, week_ends], default: score, label: Rows}
+  rows: {type: choice, options: [score, train, week_ends, first_seen], default: score, label: Rows}
   category: {type: choice, from: products.category, optional: true}
   supplier: {type: choice, from: suppliers.supplier_id, optional: true}
   channel: {type: choice, from: orders.channel, optional: true}
@@ -83,17 +86,6 @@ snapshots as (
     select * from inventory_snapshots
 ),
 
-customer_lines as (
-    select
-        o.customer_id,
-        l.backordered_qty,
-        l.shipped_at,
-        l.canceled_at,
-    from order_lines as l
-    inner join orders as o using (order_id)
-    where o.customer_id is not null and (l.shipped_at is not null or l.canceled_at is not null)
-),
-
 days_needed as (
     -- train rows: every day before the cut-off; score rows: the cut-off and the horizon after it
     select
@@ -106,55 +98,37 @@ days_needed as (
     from meta
 ),
 
-open_days as (
-    -- a line is open at the end of day d when ordered on or before d and not closed by d
+line_days as (
+    -- the rows asked for, before any feature: a line is open at the end of day d when ordered on or
+    -- before d and not closed by d. Training rows: the lines closed by the cut-off; score rows: those
+    -- in the sidebar's scope (first_seen: only the first day of each in the window).
     select
         b.order_id,
         b.line_no,
         b.sku,
-        b.ordered_at,
-        b.ordered_date,
-        b.closed_date,
-        b.backordered_qty,
         b.customer_id,
         b.category,
         b.supplier_id,
         b.channel,
         unnest(generate_series(
             greatest(b.ordered_date, n.first_day),
-            least(coalesce(b.closed_date - 1, meta.as_of), n.last_day),
+            least(
+                coalesce(b.closed_date - 1, meta.as_of),
+                n.last_day,
+                if($rows = 'first_seen', greatest(b.ordered_date, n.first_day), n.last_day)
+            ),
             interval 1 day
         ))::date as day,
     from backorders as b
     cross join days_needed as n
     cross join meta
-),
-
-queue as (
-    select
-        *,
-        sum(backordered_qty) over (
-            partition by sku, day
-            order by ordered_at, order_id, line_no
-            rows unbounded preceding
-        ) as cum_units,
-        day - min(ordered_date) over (partition by sku, day) as queue_head_days,
-    from open_days
-),
-
-candidates as (
-    -- the rows asked for: training rows closed by the cut-off, or score rows in the sidebar's scope
-    select *
-    from queue
     where
         if(
             $rows = 'train',
-            closed_date <= $cutoff,
-            ($category is null or category = $category)
-            and ($supplier is null or supplier_id = $supplier)
-            and ($channel is null or channel = $channel)
-            -- week_ends: the score rows of Sundays and the as-of date only (the load's weekly series)
-            and ($rows = 'score' or dayofweek(day) = 0 or day = (select as_of from meta))
+            b.closed_date <= $cutoff,
+            ($category is null or b.category = $category)
+            and ($supplier is null or b.supplier_id = $supplier)
+            and ($channel is null or b.channel = $channel)
         )
 ),
 
@@ -168,14 +142,55 @@ closed_open_days as (
 ),
 
 picked as (
-    -- thinned before the joins below, so a large warehouse never carries millions of rows through them
-    select candidates.*
-    from candidates
+    -- thinned (train) or reduced to week ends (week_ends) before any feature is computed, so a large
+    -- warehouse computes the queue, ETA, stock and customer features of the rows kept only
+    select line_days.*
+    from line_days
     cross join settings
     cross join closed_open_days
     where
-        $rows <> 'train'
-        or hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / closed_open_days.total
+        case $rows
+            when 'train' then
+                hash(order_id, line_no, day) % 1000000 < 1000000.0 * train_rows_max / closed_open_days.total
+            -- week_ends: the score rows of Sundays and the as-of date only (the load's weekly series)
+            when 'week_ends' then dayofweek(day) = 0 or day = (select as_of from meta)
+            else true
+        end
+),
+
+sku_days as (
+    -- the SKU-days whose FIFO queue and supply the rows kept need
+    select distinct sku, day from picked
+),
+
+queue as (
+    -- every line open at the end of a needed SKU-day (whether asked for or not: all of them queue),
+    -- with the units queued up to it, oldest order first, and how long the queue's head has waited
+    select
+        b.order_id,
+        b.line_no,
+        s.day,
+        sum(b.backordered_qty) over (
+            partition by s.sku, s.day
+            order by b.ordered_at, b.order_id, b.line_no
+            rows unbounded preceding
+        ) as cum_units,
+        s.day - min(b.ordered_date) over (partition by s.sku, s.day) as queue_head_days,
+    from sku_days as s
+    inner join backorders as b
+        on
+            b.sku = s.sku
+            and b.ordered_date <= s.day
+            and (b.closed_date is null or b.closed_date > s.day)
+),
+
+queued as (
+    select
+        p.*,
+        q.cum_units,
+        q.queue_head_days,
+    from picked as p
+    inner join queue as q using (order_id, line_no, day)
 ),
 
 supplier_delay_history as (
@@ -199,6 +214,7 @@ supplier_delay_history as (
 ),
 
 open_po_days as (
+    -- a PO line is open at the end of day d when ordered by then (or undated) and not received by d
     select
         po.po_id,
         po.po_line,
@@ -206,14 +222,13 @@ open_po_days as (
         po.sku,
         po.qty,
         po.promised_date,
-        unnest(generate_series(
-            greatest(po.ordered_at, n.first_day),
-            least(coalesce(po.received_at - 1, meta.as_of), n.last_day),
-            interval 1 day
-        ))::date as day,
-    from purchase_lines as po
-    cross join days_needed as n
-    cross join meta
+        s.day,
+    from sku_days as s
+    inner join purchase_lines as po
+        on
+            po.sku = s.sku
+            and (po.ordered_at is null or po.ordered_at <= s.day)
+            and (po.received_at is null or po.received_at > s.day)
 ),
 
 po_expected as (
@@ -259,19 +274,27 @@ eta as (
         q.queue_head_days,
         greatest(s.expected_receipt, q.day) as eta,
         greatest(q.day - s.expected_receipt, 0) as po_overdue_days,
-    from picked as q
+    from queued as q
     asof left join po_supply as s
         on q.sku = s.sku and q.day = s.day and q.cum_units <= s.cum_qty
 ),
 
+customer_orders as (
+    -- only the orders of the customers of the rows kept, before their lines are joined
+    select order_id, customer_id
+    from orders
+    where customer_id in (select customer_id from picked)
+),
+
 customer_events as (
     select
-        customer_id,
-        coalesce(canceled_at, shipped_at)::date as day,
-        count(*) filter (where canceled_at is not null) as cancellations,
-        count(*) filter (where backordered_qty > 0) as backorders_closed,
-    from customer_lines
-    where customer_id in (select customer_id from picked) -- only the customers of the rows kept
+        o.customer_id,
+        coalesce(l.canceled_at, l.shipped_at)::date as day,
+        count(*) filter (where l.canceled_at is not null) as cancellations,
+        count(*) filter (where l.backordered_qty > 0) as backorders_closed,
+    from order_lines as l
+    inner join customer_orders as o using (order_id)
+    where l.shipped_at is not null or l.canceled_at is not null
     group by all
 ),
 
