@@ -76,7 +76,7 @@ class Target:
     def value(self) -> str:
         """The `--db` value naming this target again (with any token hidden)."""
         prefix = {FILE: "", PARQUET: "parquet:", MOTHERDUCK: "md:", DUCKLAKE: "ducklake:"}[self.kind]
-        return masked(prefix + self.location, self)
+        return _hidden(prefix + self.location, self.secrets)
 
     def __str__(self) -> str:
         return self.value
@@ -123,9 +123,7 @@ def parse(value: str | Path | Target) -> Target:
     rest = text[len(scheme) + 1 :]
     if kind == MOTHERDUCK:
         query = rest.partition("?")[2]
-        tokens = tuple(v for k, v in parse_qsl(query) if "token" in k.lower() and v)
-        env_token = os.environ.get(token_env(), "")
-        return Target(kind, rest, tuple(t for t in (*tokens, env_token) if t))
+        return Target(kind, rest, tuple(v for k, v in parse_qsl(query) if "token" in k.lower() and v))
     if not rest:
         raise ValueError(f"{text!r} names no {kind} location")
     if kind == PARQUET and _scheme(rest) not in (None, *REMOTE_FOLDERS):
@@ -136,13 +134,22 @@ def parse(value: str | Path | Target) -> Target:
     return Target(kind, rest)
 
 
-def masked(text: str, target: Target | None = None) -> str:
-    """`text` with every secret of `target` (and the MotherDuck token in the environment) hidden."""
+def env_token() -> str:
+    """The MotherDuck token from the environment variable the settings name ("" when unset)."""
     try:
         variable = token_env()
     except settings.SettingsError:
         variable = DEFAULT_TOKEN_ENV
-    secrets = [*(target.secrets if target else ()), os.environ.get(variable, "")]
+    return os.environ.get(variable, "")
+
+
+def masked(text: str, target: Target | None = None) -> str:
+    """`text` with every secret of `target` and the MotherDuck token in the environment hidden."""
+    return _hidden(text, (*(target.secrets if target else ()), env_token()))
+
+
+def _hidden(text: str, secrets: tuple[str, ...]) -> str:
+    """Asked on every rerun (a target's value is a cache key), so it reads no settings file."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, HIDDEN)
     return re.sub(r"((?:motherduck_)?token=)[^&\s'\"]+", rf"\1{HIDDEN}", text, flags=re.IGNORECASE)

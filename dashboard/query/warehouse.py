@@ -73,36 +73,43 @@ def default_path() -> Path:
     return Path(found.location)
 
 
+def _current_name(folder: str) -> str | None:
+    """The version folder a Parquet warehouse folder's CURRENT file names, None without one."""
+    pointer = os.path.join(folder, CURRENT)
+    try:
+        with open(pointer, encoding="utf-8") as handle:
+            name = handle.read().strip()
+    except FileNotFoundError:
+        return None
+    if not VERSION_FOLDER.match(name):
+        raise TargetError(f"{pointer}: names no version folder (v<number>), but {name[:40]!r}")
+    return name
+
+
 def current_folder(folder: Path) -> Path:
     """The Parquet version a local warehouse folder serves: the subfolder its CURRENT file names,
     or the folder itself when it has none (Parquet files put there by hand)."""
-    pointer = folder / CURRENT
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return folder
-    if not VERSION_FOLDER.match(name):
-        raise TargetError(f"{pointer}: names no version folder (v<number>), but {name[:40]!r}")
-    return folder / name
+    name = _current_name(str(folder))
+    return folder / name if name else folder
 
 
 def version(where: Path | Target) -> int:
     """Changes whenever a load or an export swaps in new data; part of every cache key. 0: none yet.
 
     A file's modification time; a Parquet folder's current version (its CURRENT pointer); remote
-    targets cannot be watched cheaply on every rerun, so they keep one version until a restart."""
+    targets cannot be watched cheaply on every rerun, so they keep one version until a restart.
+    Asked many times per rerun, hence os.path rather than pathlib."""
     found = targets.parse(where)
-    path = found.path
-    if path is None:
+    if found.path is None:
         return 1
     try:
         if found.kind == targets.FILE:
-            return path.stat().st_mtime_ns
-        served = current_folder(path)
-        numbered = VERSION_FOLDER.match(served.name)
-        if numbered and served != path:
-            return int(numbered.group(1)) if any(served.glob("*.parquet")) else 0
-        return max((file.stat().st_mtime_ns for file in served.glob("*.parquet")), default=0)
+            return os.stat(found.location).st_mtime_ns
+        name = _current_name(found.location)
+        if name:
+            return int(name[1:]) if os.path.isdir(os.path.join(found.location, name)) else 0
+        files = Path(found.location).glob("*.parquet")
+        return max((file.stat().st_mtime_ns for file in files), default=0)
     except FileNotFoundError:
         return 0
 
@@ -364,8 +371,9 @@ def _attach_remote(con: duckdb.DuckDBPyConnection, found: Target) -> None:
     _load_extension(con, found)
     if found.kind == targets.MOTHERDUCK:
         name = found.location.partition("?")[0]
-        if found.secrets:
-            con.execute(f"set motherduck_token = {_quoted(found.secrets[0])}")
+        token = found.secrets[0] if found.secrets else targets.env_token()
+        if token:
+            con.execute(f"set motherduck_token = {_quoted(token)}")
         con.execute(f"attach {_quoted('md:' + name)} as warehouse (read_only)")
     else:
         data_path = targets.warehouse_settings().get("ducklake_data_path")
