@@ -255,3 +255,15 @@ def test_the_cli_publishes_parquet_and_serves_it_but_loads_only_into_a_file(
     assert "is not a DuckDB file" in capsys.readouterr().err
     assert cli.main(["kpis", "--db", "postgres://db/desk"]) == 2
     assert "unknown warehouse kind 'postgres:'" in capsys.readouterr().err
+
+
+def test_every_query_gives_the_same_rows_on_the_published_parquet_as_on_the_file(
+    sample_db: Path, sample_parquet: str
+) -> None:
+    """Every query file in three filter scenarios and the derived views, fingerprinted row by row
+    (benchmarks/query_digest.py) on the sample and on the same sample published as Parquet."""
+    from benchmarks import query_digest
+
+    on_file = query_digest.digests(sample_db)
+    assert not [key for key, digest in on_file.items() if digest.startswith("error")]
+    assert query_digest.digests(sample_parquet) == on_file
