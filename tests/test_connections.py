@@ -2,6 +2,7 @@
 and kind is one module's business (docs/scaling.md): this reads the code and proves it."""
 
 import ast
+import os
 from pathlib import Path
 
 import duckdb
@@ -249,8 +250,10 @@ def test_the_cli_publishes_parquet_and_serves_it_but_loads_only_into_a_file(
     assert f"--db parquet:{folder}" in capsys.readouterr().out
     assert cli.main(["kpis", "--db", str(handmade_db)]) == 0
     on_file = capsys.readouterr().out
-    assert cli.main(["kpis", "--db", f"parquet:{folder}"]) == 0
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["kpis", "--db", "parquet:pq"]) == 0  # relative: made absolute for the app too
     assert capsys.readouterr().out == on_file
+    assert os.environ[warehouse.DB_ENV_VAR] == f"parquet:{folder.resolve()}"
     assert cli.main(["load", str(FIXTURES / "handmade"), "--db", f"parquet:{folder}"]) == 2
     assert "is not a DuckDB file" in capsys.readouterr().err
     assert cli.main(["kpis", "--db", "postgres://db/desk"]) == 2
