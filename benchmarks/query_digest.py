@@ -49,7 +49,8 @@ def _modules() -> tuple[Any, Any]:
     return catalog, warehouse
 
 
-def digests(db: Path) -> dict[str, str]:
+def digests(db: Path | str) -> dict[str, str]:
+    """`db` is a warehouse file or, where the code has targets, any `--db` value (parquet:FOLDER)."""
     catalog, warehouse = _modules()
     con = warehouse.connect(db)
     day = catalog.as_of(con)
@@ -73,11 +74,11 @@ def digests(db: Path) -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", required=True, help="a warehouse file, or a --db value (parquet:FOLDER)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--compare", type=Path)
     args = parser.parse_args()
-    found = digests(args.db)
+    found = digests(args.db if ":" in args.db.split("/", 1)[0] else Path(args.db))
     if args.out:
         args.out.write_text(json.dumps(found, indent=1, sort_keys=True))
         print(f"{len(found)} results fingerprinted into {args.out}")

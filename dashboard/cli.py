@@ -16,15 +16,28 @@ from typing import Any
 import pandas as pd
 
 from dashboard import export
-from dashboard.query import catalog, runner, warehouse
+from dashboard.query import catalog, runner, targets, warehouse
+from dashboard.query.targets import Target
 
 MAX_PROBLEMS_SHOWN = 20
 
 
-def _db(args: argparse.Namespace) -> Path:
-    """--db wins over the environment; either way the rest of the code reads the environment."""
+def _target(args: argparse.Namespace) -> Target:
+    """--db wins over the environment; either way the rest of the code reads the environment. A
+    local path is made absolute, so the app's working directory does not matter."""
     if getattr(args, "db", None):
-        os.environ[warehouse.DB_ENV_VAR] = str(Path(args.db).resolve())
+        found = targets.parse(args.db)
+        value = args.db
+        if found.path is not None:
+            local = str(Path(found.location).resolve())
+            value = local if found.kind == targets.FILE else f"parquet:{local}"
+        os.environ[warehouse.DB_ENV_VAR] = value
+    return warehouse.target()
+
+
+def _db(args: argparse.Namespace) -> Path:
+    """The warehouse file a command builds or reads from: only a local DuckDB file will do."""
+    _target(args)
     return warehouse.default_path()
 
 
@@ -50,9 +63,11 @@ class _Bar:
         sys.stderr.flush()
 
 
-def _ensure_sample(path: Path) -> None:
-    if path.exists():
+def _ensure_sample(found: Target) -> None:
+    """Build the sample into a missing default-kind warehouse file; other kinds are never built here."""
+    if found.kind != targets.FILE or warehouse.exists(found):
         return
+    path = Path(found.location)
     from dashboard.ingest import sample_warehouse
 
     print(f"No warehouse at {path}; building the sample warehouse first.", file=sys.stderr)
@@ -106,7 +121,7 @@ def run_command(args: argparse.Namespace) -> list[str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Replaces this process with Streamlit, so a signal sent to its PID reaches the server itself."""
-    _db(args)
+    _target(args)
     command = run_command(args)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -218,10 +233,24 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from dashboard.ingest import to_parquet
+
     path = _db(args)
-    _ensure_sample(path)
-    con = warehouse.connect(path)
+    started = time.monotonic()
+    done = to_parquet.export(path, Path(args.folder))
+    total = sum(done.rows.values())
+    print(
+        f"exported {path} to {done.folder} in {time.monotonic() - started:.1f}s: {len(done.rows)} tables"
+        f" and views, {total:,} rows; serve it with --db parquet:{Path(args.folder).resolve()}"
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    found = _target(args)
+    _ensure_sample(found)
+    con = warehouse.connect(found)
     results = catalog.check(con, {})
     failures = [r for r in results if r.error]
     for result in results:
@@ -275,9 +304,9 @@ def _date(text: str | None, option: str) -> dt.date | None:
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    path = _db(args)
-    _ensure_sample(path)
-    con = warehouse.connect(path)
+    found = _target(args)
+    _ensure_sample(found)
+    con = warehouse.connect(found)
     start = _date(args.start, "--from")
     end = _date(args.end, "--to")
     result = kpis(con, start, end)
@@ -302,9 +331,9 @@ def _param_values(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    path = _db(args)
-    _ensure_sample(path)
-    con = warehouse.connect(path)
+    found = _target(args)
+    _ensure_sample(found)
+    con = warehouse.connect(found)
     try:
         query = catalog.find(args.name)
         values = _param_values(args.param)
@@ -326,9 +355,9 @@ def _review_setup(args: argparse.Namespace) -> tuple[Any, Any, dt.date, Any]:
     """The connection, runner, as-of date and week (--week, or the last complete one)."""
     from dashboard.review import weekly
 
-    path = _db(args)
-    _ensure_sample(path)
-    con = warehouse.connect(path)
+    found = _target(args)
+    _ensure_sample(found)
+    con = warehouse.connect(found)
     as_of = catalog.as_of(con)
     week = weekly.Week.parse(args.week) if args.week else weekly.default_week(as_of)
     return con, runner.on(con, as_of), as_of, week
@@ -415,7 +444,9 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         if db:
             sub.add_argument(
-                "--db", help=f"warehouse file (default: ${warehouse.DB_ENV_VAR} or data/warehouse.duckdb)"
+                "--db",
+                help=f"warehouse: a DuckDB file, parquet:FOLDER, md:NAME or ducklake:CATALOG"
+                f" (default: ${warehouse.DB_ENV_VAR} or data/warehouse.duckdb)",
             )
         sub.set_defaults(handler=handler)
         return sub
@@ -482,6 +513,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where to list every problem (default: <db>.rejects.csv beside the db)",
     )
+
+    parquet = command(
+        "export-parquet",
+        cmd_export_parquet,
+        "publish a warehouse file as Parquet files in FOLDER, served by --db parquet:FOLDER",
+    )
+    parquet.add_argument("folder", help="folder to write a new version into (its CURRENT file then names it)")
 
     command("check", cmd_check, "run every query file with default parameters; non-zero on any failure")
 

@@ -41,11 +41,22 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def use_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
-    """Point the app (which reads the environment at call time) at a given warehouse."""
+@pytest.fixture(scope="session")
+def sample_parquet(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample warehouse published as Parquet (`export-parquet`): the `--db` value serving it."""
+    from dashboard.ingest import to_parquet
 
-    def point(path: Path) -> None:
+    folder = tmp_path_factory.mktemp("sample_parquet")
+    to_parquet.export(sample_db, folder)
+    return f"parquet:{folder}"
+
+
+@pytest.fixture
+def use_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path | str], None]]:
+    """Point the app (which reads the environment at call time) at a given warehouse: a file, or
+    any `--db` value (parquet:FOLDER)."""
+
+    def point(path: Path | str) -> None:
         monkeypatch.setenv(warehouse.DB_ENV_VAR, str(path))
 
     yield point

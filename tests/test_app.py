@@ -149,3 +149,39 @@ def test_an_outdated_warehouse_of_ones_own_says_to_reload(handmade_db: Path, use
     message = at.error[0].value
     assert "older version" in message and "`daily_demand`" in message and "`events`" in message
     assert f"python -m dashboard load DIR --db {path}" in message
+
+
+@pytest.mark.parametrize(
+    "page", [HOME, "dashboard/app/pages/backorders.py", "dashboard/app/pages/cancellation_risk.py"]
+)
+def test_a_page_shows_the_same_figures_on_the_published_parquet_as_on_the_file(
+    sample_db: Path, sample_parquet: str, use_db, page: str
+) -> None:
+    """The same warehouse published with `export-parquet` and served by --db parquet:FOLDER."""
+    shown = []
+    for value in (sample_db, sample_parquet):
+        use_db(value)
+        at = open_page(page)
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        shown.append([(m.label, m.value) for m in at.metric])
+    assert shown[0], "the page shows figures"
+    assert shown[1] == shown[0]
+
+
+def test_the_data_page_on_a_published_warehouse_offers_no_upload_but_says_how(
+    sample_parquet: str, use_db
+) -> None:
+    use_db(sample_parquet)
+    at = open_page("dashboard/app/pages/data.py")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Check files" not in [b.label for b in at.button]
+    assert any("export-parquet FOLDER --db FILE" in i.value for i in at.info)
+
+
+def test_a_missing_published_warehouse_says_how_to_publish_one(use_db, tmp_path: Path) -> None:
+    use_db(f"parquet:{tmp_path / 'nothing'}")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "no published warehouse" in message and "export-parquet FOLDER --db FILE" in message
+    assert not (tmp_path / "nothing").exists()  # nothing is built there

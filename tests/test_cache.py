@@ -12,6 +12,7 @@ import pytest
 
 from dashboard import ingest
 from dashboard.app import cache
+from dashboard.ingest import to_parquet
 from dashboard.query import warehouse
 from tests.conftest import FIXTURES
 
@@ -58,3 +59,29 @@ def test_a_process_removes_only_its_own_links_and_those_of_ended_processes(tmp_p
     assert sorted(p.name for p in tmp_path.glob(".warehouse.duckdb.v*")) == [
         f".warehouse.duckdb.v1.p{other_alive}"
     ]
+
+
+def test_the_app_follows_a_new_parquet_export_like_a_new_load(tmp_path: Path, use_db) -> None:
+    """A published Parquet warehouse (--db parquet:FOLDER) changes version when an export moves
+    its CURRENT pointer: new reruns read the new version, one in flight finishes on the old."""
+    first_db, second_db = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    ingest.load(FIXTURES / "handmade", first_db)
+    ingest.load(FIXTURES / "canonical_good", second_db)
+    folder = tmp_path / "published"
+    to_parquet.export(first_db, folder)
+    use_db(f"parquet:{folder}")
+    first = cache.connection()
+    assert cache.connection() is first  # the same version: the same connection
+    before = lines(first)
+
+    to_parquet.export(second_db, folder)
+    second = cache.connection()
+    after = lines(second)
+    assert second is not first and after != before
+    assert lines(first) == before
+
+    to_parquet.export(first_db, folder)
+    third = cache.connection()
+    assert lines(third) == before and lines(second) == after
+    with pytest.raises(duckdb.Error):  # two versions back: closed
+        lines(first)

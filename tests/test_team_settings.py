@@ -65,6 +65,7 @@ def test_admin_sees_the_settings_with_secrets_hidden_and_changes_a_target(team: 
     [shown] = [c.value for c in at.code if "sign_in:" in c.value]
     assert "hunter2" not in shown and settings.MASK in shown
     assert "SMTP_PASSWORD" in shown and "session_timeout_minutes: 480" in shown
+    assert "kind: file" in shown and "motherduck_token_env: motherduck_token" in shown  # the warehouse
     assert at.number_input(key="settings.unit_fill_rate.at_least").value == 0.9
     at.number_input(key="settings.unit_fill_rate.at_least").set_value(0.95)
     at.number_input(key="settings.backorder_rate_lines.at_most").set_value(0.1)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.model import risk
-from dashboard.query import catalog, warehouse
+from dashboard.query import catalog, targets, warehouse
 from dashboard.query import runner as runner_
 from dashboard.review import weekly
 
@@ -72,30 +72,42 @@ def _forget(path: Path, keep: set[Path]) -> None:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _connection(path: str, version: int) -> duckdb.DuckDBPyConnection:
-    """One connection per warehouse file version, opened through the version's own link; the
-    previous version's stays open so that a rerun in flight during a load finishes on the data it
-    started with, and older ones are closed."""
+    """One connection per warehouse version. A local file is opened through the version's own
+    link, and the previous version's connection stays open so that a rerun in flight during a load
+    finishes on the data it started with; older ones are closed. `path` is the target's `--db`
+    value (secrets hidden): other kinds (a Parquet folder, MotherDuck, DuckLake) are opened by the
+    factory as they are, a Parquet folder's previous version being kept on disk by its export."""
+    found = _target(path)
     with _opening:
         opened = _opened().setdefault(path, [])
-        link = _version_link(Path(path), version)
-        if link == Path(path):
-            while opened:  # no links: the old instance must go before the new file can be opened
-                opened.pop(0)[1].close()
-        opened.append((link, warehouse.connect(link)))
+        if found.kind == targets.FILE:
+            link = _version_link(Path(path), version)
+            if link == Path(path):
+                while opened:  # no links: the old instance must go before the new file can be opened
+                    opened.pop(0)[1].close()
+            opened.append((link, warehouse.connect(link)))
+        else:
+            opened.append((Path(path), warehouse.connect(found)))
         while len(opened) > KEEP_VERSIONS:
             opened.pop(0)[1].close()
-        _forget(Path(path), {name for name, _ in opened})
+        if found.kind == targets.FILE:
+            _forget(Path(path), {name for name, _ in opened})
         return opened[-1][1]
 
 
+def _target(value: str) -> targets.Target:
+    """The configured target named by a cache key (the key hides secrets, the environment has them)."""
+    configured = warehouse.target()
+    return configured if configured.value == value else targets.parse(value)
+
+
 def connection() -> duckdb.DuckDBPyConnection:
-    path = warehouse.default_path()
-    return _connection(str(path), warehouse.version(path))
+    return _connection(*_key())
 
 
 def _key() -> tuple[str, int]:
-    path = warehouse.default_path()
-    return str(path), warehouse.version(path)
+    found = warehouse.target()
+    return found.value, warehouse.version(found)
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.app import cache
 from dashboard.ingest import lifecycle, sample_warehouse
-from dashboard.query import warehouse
+from dashboard.query import targets, warehouse
 
 _building = threading.Lock()
 
@@ -45,8 +45,14 @@ def _swept(path: str) -> bool:
 
 def ensure_warehouse() -> None:
     """Build the sample on first start, and rebuild a sample that an older version built without a
-    table or view the queries now read; a user's own outdated warehouse is theirs to reload."""
-    path = warehouse.default_path()
+    table or view the queries now read; a user's own outdated warehouse is theirs to reload. A
+    warehouse that is not a local file (a Parquet folder, MotherDuck, DuckLake) is never built here:
+    it is published from a loaded file."""
+    found = warehouse.target()
+    if found.kind != targets.FILE:
+        _check_published(found)
+        return
+    path = Path(found.location)
     _swept(str(path))
     missing = _outdated(path)
     if path.exists() and not missing:
@@ -58,7 +64,7 @@ def ensure_warehouse() -> None:
             f"`python -m dashboard load DIR --db {path}`."
         )
         st.stop()
-    if not missing and path != warehouse.PROJECT_ROOT / "data" / "warehouse.duckdb":
+    if not missing and path != warehouse.DEFAULT_PATH:
         st.error(
             f"There is no warehouse at `{path}`. Load your files with "
             f"`python -m dashboard load DIR --db {path}`, or unset {warehouse.DB_ENV_VAR} to use the sample."
@@ -69,3 +75,26 @@ def ensure_warehouse() -> None:
             _build(path, "First start: building the sample warehouse…")
         elif _outdated(path):
             _build(path, "Rebuilding the sample warehouse for this version of the app…")
+
+
+def _check_published(found: targets.Target) -> None:
+    """A published warehouse must exist and have every table the queries read; the page says how
+    to publish one when it does not."""
+    publish = "`python -m dashboard export-parquet FOLDER --db FILE`" if found.kind == targets.PARQUET else ""
+    try:
+        if not warehouse.exists(found):
+            raise warehouse.TargetError(f"there is no published warehouse at `{found}`")
+        missing = cache.missing_objects()
+    except (warehouse.TargetError, FileNotFoundError) as exc:
+        st.error(
+            f"Cannot open the warehouse: {targets.masked(str(exc), found)}. "
+            + (f"Publish one from a loaded file with {publish}." if publish else "")
+        )
+        st.stop()
+    if missing:
+        st.error(
+            f"The warehouse `{found}` lacks {', '.join(f'`{name}`' for name in missing)}: it was published "
+            "by an older version of Backorder Desk. Load the files into a warehouse file again and publish it"
+            + (f" with {publish}." if publish else ".")
+        )
+        st.stop()

@@ -17,13 +17,14 @@ from streamlit.auth_util import get_secrets_auth_section
 from dashboard import access, settings
 from dashboard.app import actions
 from dashboard.present import text
-from dashboard.query import limits
+from dashboard.query import limits, warehouse
+from dashboard.query import targets as places
 from dashboard.review import targets, weekly
 
 
 def effective() -> dict[str, Any]:
-    """What the app runs with: the file's sections, with the defaults of sign-in, roles and query
-    limits filled in, and every secret hidden (settings.masked)."""
+    """What the app runs with: the file's sections, with the defaults of sign-in, roles, query
+    limits and the warehouse in effect filled in, and every secret hidden (settings.masked)."""
     rules = access.load()
     oidc = get_secrets_auth_section()
     mode = "oidc" if oidc else "proxy header" if rules.proxy.header else "none (this computer only)"
@@ -43,6 +44,13 @@ def effective() -> dict[str, Any]:
         },
     }
     shown["queries"] = asdict(limits.load())
+    served = warehouse.target()
+    shown["warehouse"] = {
+        "db": served.value,  # --db or $BACKORDER_DB, any token in it hidden
+        "kind": served.kind,
+        "motherduck_token_env": places.token_env(),
+        **settings.masked(places.warehouse_settings()),
+    }
     return shown
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import access
-from dashboard.query import warehouse
+from dashboard.query import targets, warehouse
 
 NOTES_ENV_VAR = "BACKORDER_NOTES"
 MAX_LENGTH = 2000
@@ -33,7 +33,13 @@ class Note:
 
 def path() -> Path:
     configured = os.environ.get(NOTES_ENV_VAR)
-    return Path(configured) if configured else warehouse.default_path().with_name("notes.sqlite")
+    if configured:
+        return Path(configured)
+    found = warehouse.target()
+    # Beside a warehouse file; a published warehouse (Parquet, MotherDuck, DuckLake) is read-only
+    # and may be remote, so its notes stay in the app's own data folder.
+    beside = Path(found.location) if found.kind == targets.FILE else warehouse.DEFAULT_PATH
+    return beside.with_name("notes.sqlite")
 
 
 def _open() -> sqlite3.Connection:

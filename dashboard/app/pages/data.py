@@ -10,7 +10,7 @@ from dashboard.app import actions, cards, filters, page, settings_view, signin
 from dashboard.ingest import formats, upload
 from dashboard.ingest.checks import MAX_SKIPPED
 from dashboard.ingest.problems import Problem
-from dashboard.query import catalog
+from dashboard.query import catalog, targets, warehouse
 from dashboard.review import audit
 
 NO_MAPPING = "No mapping: files are named after the tables (orders.csv, ...)"
@@ -196,8 +196,19 @@ if tables is not None and not tables.empty:
             icon=":material/dataset:",
         )
 who = signin.identity()
-if who.may(access.Action.LOAD):
+served = warehouse.target()
+if who.may(access.Action.LOAD) and served.kind == targets.FILE:
     uploader()
+elif who.may(access.Action.LOAD):
+    st.header("Load your own files")
+    publish = " with `python -m dashboard export-parquet FOLDER --db FILE`"
+    follows = "on its next rerun" if served.kind == targets.PARQUET else "after a restart"
+    st.info(
+        f"This app serves a published warehouse (`{served}`), which is read-only here. Load your files "
+        "into a warehouse file with `python -m dashboard load DIR --db FILE`, then publish it"
+        f"{publish if served.kind == targets.PARQUET else ''}; the app follows a new version {follows}.",
+        icon=":material/cloud_done:",
+    )
 settings_view.show(who)  # admins only
 if who.may(access.Action.AUDIT) and who.via != "local":
     st.header("Audit trail")
