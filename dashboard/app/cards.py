@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import export
-from dashboard.app import cache
+from dashboard.app import cache, vega
 from dashboard.app.filters import Filters
 from dashboard.present import charts, formats
 from dashboard.query import catalog, limits
@@ -289,7 +289,7 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
             try:
                 marks = chart_annotations(query, frame, filters)
                 chart = charts.from_spec(frame, query.chart, marks, columns=query.columns)
-                st.altair_chart(chart, width="stretch")
+                vega.show(chart)
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
@@ -321,7 +321,7 @@ def show_built(
     tabs = dict(zip(names, st.tabs(names), strict=True))
     for name, chart in built.items():
         with tabs[name]:
-            st.altair_chart(chart, width="stretch")
+            vega.show(chart)
     with tabs["Table"]:
         shown = capped(frame, query)
         st.dataframe(
