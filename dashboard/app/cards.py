@@ -141,10 +141,7 @@ def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: An
     money = formats.currency()
     shown = frame.assign(
         **{name: frame[name].astype("string").fillna("") for name in text},
-        **{
-            name: [formats.value(formats.kind(name, frame[name], declared), v, money) for v in frame[name]]
-            for name in holes
-        },
+        **{name: _as_text(frame[name], formats.kind(name, frame[name], declared), money) for name in holes},
     )
     if styler is None:
         return shown
@@ -158,6 +155,11 @@ def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: An
         return shown.style.apply(lambda _: css, axis=None)
     except (AttributeError, IndexError, ValueError):
         return shown if cut else styler
+
+
+def _as_text(series: pd.Series, fmt: str | None, money: str) -> list[str]:
+    """A column's values as formatted text, its format read once rather than for every cell."""
+    return [formats.value(fmt, v, money) for v in series.tolist()]
 
 
 def _text_column(name: str, frame: pd.DataFrame, declared: Mapping[str, catalog.Column]) -> Any:
@@ -251,10 +253,13 @@ def capped(frame: pd.DataFrame, query: catalog.Query | None = None) -> pd.DataFr
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
-    """Text cells that a spreadsheet would run as formulas are neutralised (dashboard/export.py)."""
+    """Text cells that a spreadsheet would run as formulas are neutralised (dashboard/export.py).
+
+    The CSV is made when the button is clicked, not on every rerun for every table of the page."""
+    rows = frame.head(limits.load().max_rows_shown)
     st.download_button(
         label,
-        export.to_csv(frame.head(limits.load().max_rows_shown)),
+        lambda: export.to_csv(rows),
         file_name=file_name,
         mime="text/csv",
         key=key,
