@@ -196,18 +196,21 @@ async def drive(base: str, users: int, visits: int, options: dict, swap, timeout
     return done
 
 
-def server(db: Path, port: int, log: Path, reruns: Path | None = None) -> subprocess.Popen:
-    env = {**os.environ, warehouse.DB_ENV_VAR: str(db), "PYTHONWARNINGS": "ignore"}
+def server(
+    db: Path, port: int, log: Path, reruns: Path | None = None, root: Path = measure.PROJECT_ROOT
+) -> subprocess.Popen:
+    """The app of the tree at `root` (this one, or a baseline's export) on `db`, logging its reruns."""
+    env = {**os.environ, warehouse.DB_ENV_VAR: str(db.resolve()), "PYTHONWARNINGS": "ignore"}
     if reruns is not None:
-        config = reruns.with_suffix(".settings.yaml")
-        config.write_text(json.dumps({"performance": {"rerun_log": str(reruns)}}))
+        config = reruns.resolve().with_suffix(".settings.yaml")
+        config.write_text(json.dumps({"performance": {"rerun_log": str(reruns.resolve())}}))
         env[settings.SETTINGS_ENV_VAR] = str(config)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(measure.PROJECT_ROOT / "streamlit_server.py"),
+        sys.executable, "-m", "streamlit", "run", str(root / "streamlit_server.py"),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=root)
     _wait_healthy(port, process, log)
     return process
 

@@ -8,7 +8,9 @@ here: a section names the environment variable that holds one.
 
 from __future__ import annotations
 
+import copy
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +31,35 @@ def path() -> Path:
     return Path(configured) if configured else PROJECT_ROOT / "settings.yaml"
 
 
+# Parsed files by path, each with the stat it was read at. A page view asks for a section a dozen
+# times (limits, currency, targets, the rerun log); the file is parsed again only when it changed,
+# so an edit still takes effect at the next rerun.
+_parsed: dict[Path, tuple[tuple[int, ...], dict[str, Any]]] = {}
+_parsing = threading.Lock()
+
+
 def load(file: Path | None = None) -> dict[str, Any]:
-    """The whole file as a mapping; {} when there is no file, so the app runs on defaults."""
+    """The whole file as a mapping; {} when there is no file, so the app runs on defaults.
+
+    Each call returns its own copy, so a caller may change what it gets."""
     file = file or path()
-    if not file.exists():
+    try:
+        stat = file.stat()
+    except FileNotFoundError:
         if os.environ.get(SETTINGS_ENV_VAR) and file == path():
-            raise SettingsError(f"{file}: no such settings file (set by {SETTINGS_ENV_VAR})")
+            raise SettingsError(f"{file}: no such settings file (set by {SETTINGS_ENV_VAR})") from None
         return {}
+    signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    with _parsing:
+        known = _parsed.get(file)
+    if known is None or known[0] != signature:
+        known = (signature, _parse(file))
+        with _parsing:
+            _parsed[file] = known
+    return copy.deepcopy(known[1])
+
+
+def _parse(file: Path) -> dict[str, Any]:
     try:
         found = safeyaml.load(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from benchmarks import baselines, pages, run
+from benchmarks import baselines, concurrency, page_cpu, pages, run
 from dashboard import registry
 
 LINES = 3000
@@ -74,3 +75,29 @@ def test_verdict_judges_every_target(report: dict) -> None:
 def test_benchmark_data_stays_out_of_the_repository() -> None:
     ignored = (Path(__file__).parent.parent / ".gitignore").read_text().splitlines()
     assert "/benchmarks/data/" in ignored
+
+
+def test_page_cpu_summarises_each_page_against_the_target() -> None:
+    seen = (("backorders", 0.1), ("backorders", 0.3), ("backorders", 0.9), ("data", 0.05))
+    views = [
+        {"page": page, "url": f"/{page}", "script_cpu_s": cpu, "process_cpu_s": cpu + 0.1, "server_s": cpu}
+        | {"errors": ["error box: x"] if cpu == 0.9 else []}
+        for page, cpu in seen
+    ]
+    figures = page_cpu.summary(views, peak_mb=300)
+    assert figures["by_page"]["backorders"]["views"] == 3
+    assert figures["by_page"]["backorders"]["script_cpu_p50_s"] == 0.3
+    assert figures["script_cpu_p50_s"] == pytest.approx(0.2)
+    assert figures["process_cpu_per_view_s"] == pytest.approx((0.1 + 0.3 + 0.9 + 0.05) / 4 + 0.1)
+    assert figures["errors"] == [{"url": "/backorders", "errors": ["error box: x"]}]
+    printed = "\n".join(page_cpu.report("this tree", figures))
+    assert "target <= 0.25 s: met" in printed and "ERROR /backorders" in printed
+    assert page_cpu.verdict(0.26) == "NOT met"
+
+
+def test_page_cpu_visits_every_page_the_same_number_of_times() -> None:
+    options = {"category": ["Toys"], "channel": ["web"], "supplier": ["S1"], "as_of": dt.date(2026, 1, 24)}
+    urls = page_cpu.plan(3, options)
+    pages = [concurrency._page_of(url) for url in urls]
+    assert pages == [page for page in concurrency.PAGES for _ in range(3)]
+    assert urls == page_cpu.plan(3, options)  # the same visits for this tree and a baseline

@@ -183,3 +183,32 @@ def test_readme_documents_every_header_option() -> None:
     )
     missing = [word for word in words if f"`{word}`" not in readme]
     assert missing == []
+
+
+def test_discover_parses_again_only_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "suppliers/a.sql", "/*\ntitle: First\n*/\nselect 1 as x")
+    edited = write(tmp_path, "suppliers/b.sql", "/*\ntitle: Before\n*/\nselect 1 as x")
+    assert [q.title for q in catalog.discover(tmp_path)] == ["First", "Before"]
+    parsed: list[str] = []
+    parse = catalog.parse
+
+    def counted(path: Path, root: Path | None = None) -> catalog.Query:
+        parsed.append(path.name)
+        return parse(path, root)
+
+    monkeypatch.setattr(catalog, "parse", counted)
+    assert [q.title for q in catalog.discover(tmp_path)] == ["First", "Before"]
+    assert parsed == []  # nothing changed, nothing parsed
+    edited.write_text("/*\ntitle: After the edit\n*/\nselect 2 as x")
+    write(tmp_path, "suppliers/c.sql", "/*\ntitle: New\n*/\nselect 3 as x")
+    assert [q.title for q in catalog.discover(tmp_path)] == ["First", "After the edit", "New"]
+    assert sorted(parsed) == ["b.sql", "c.sql"]
+
+
+def test_an_edit_that_breaks_a_file_shows_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.sql", GOOD)
+    assert catalog.discover(tmp_path)[0].error is None
+    path.write_text(GOOD.replace("limit $top", "limit 5"))
+    assert "declared but the SQL does not use $top" in catalog.discover(tmp_path)[0].error

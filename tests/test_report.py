@@ -2,6 +2,7 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,6 +112,28 @@ def test_alerts_fire_on_crafted_rules(handmade_run: weekly.Runner) -> None:
     ]
     named = alerts.check(handmade_run, W03, rules[1:2], GROUPS, names={"supplier": {"S2": "Second Supply"}})
     assert [str(b) for b in named] == ["Second Supply on-time rate 0.0% (target ≥ 90.0%)"]
+
+
+def test_a_per_supplier_alert_runs_only_what_its_metric_needs(handmade_run: weekly.Runner) -> None:
+    """Each supplier's check runs kpis.sql alone (the review's page views paid for the projection of
+    every supplier too), and each figure is the one kpis() gives."""
+    ran: list[str] = []
+
+    def counting(query: Any, values: Any) -> Any:
+        ran.append(query if isinstance(query, str) else query.id)
+        return handmade_run(query, values)
+
+    rules = alerts.parse("rules:\n  - {metric: supplier_on_time_rate, below: 2.0, per: supplier}\n", "r.yaml")
+    found = alerts.check(counting, W03, rules, GROUPS)
+    assert ran == ["kpis", "kpis"]
+    for breach, supplier in zip(found, GROUPS["supplier"], strict=True):
+        figures = weekly.kpis(handmade_run, W03, {"supplier": supplier})
+        assert breach.value == pytest.approx(figures["supplier_on_time_rate"])
+    for name in ("projected_stockout_skus", "open_backorder_value"):
+        assert (
+            weekly.metric(handmade_run, W03, name, {"supplier": "S1"})
+            == weekly.kpis(handmade_run, W03, {"supplier": "S1"})[name]
+        )
 
 
 def test_alerts_stay_quiet_when_nothing_crosses(handmade_run: weekly.Runner) -> None:

@@ -147,6 +147,28 @@ def test_csv_cells_that_start_a_formula_are_neutralised_and_numbers_stay_numbers
     assert [line.split(",")[0] for line in lines[2:]] == ["'+1", "'-cmd", "'@SUM(A1)", "Acme", ""]
 
 
+def test_a_table_csv_is_made_on_click_capped_and_neutralised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's CSV downloads cost nothing on a rerun: the button holds a callable that makes the
+    CSV (at most max_rows_shown rows, formulas neutralised) when someone clicks it."""
+    from dashboard.app import cards
+
+    (tmp_path / "settings.yaml").write_text("queries:\n  max_rows_shown: 2\n")
+    monkeypatch.setenv(settings.SETTINGS_ENV_VAR, str(tmp_path / "settings.yaml"))
+    buttons: list[dict] = []
+    monkeypatch.setattr(
+        cards.st, "download_button", lambda label, data, **kw: buttons.append({"data": data, **kw})
+    )
+    made: list[int] = []
+    to_csv = export.to_csv
+    monkeypatch.setattr(export, "to_csv", lambda frame: made.append(len(frame)) or to_csv(frame))
+    cards.csv_download(pd.DataFrame({"name": ["=cmd()", "b", "c"], "n": [1, 2, 3]}), "x.csv", "x.download")
+    assert made == [] and buttons[0]["file_name"] == "x.csv"
+    assert buttons[0]["data"]().splitlines() == ["name,n", "'=cmd(),1", "b,2"]
+    assert made == [2]
+
+
 def test_query_csv_on_the_command_line_is_neutralised(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import export
-from dashboard.app import cache
+from dashboard.app import cache, vega
 from dashboard.app.filters import Filters
 from dashboard.present import charts, formats
 from dashboard.query import catalog, limits
@@ -141,10 +141,7 @@ def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: An
     money = formats.currency()
     shown = frame.assign(
         **{name: frame[name].astype("string").fillna("") for name in text},
-        **{
-            name: [formats.value(formats.kind(name, frame[name], declared), v, money) for v in frame[name]]
-            for name in holes
-        },
+        **{name: _as_text(frame[name], formats.kind(name, frame[name], declared), money) for name in holes},
     )
     if styler is None:
         return shown
@@ -158,6 +155,11 @@ def readable(frame: pd.DataFrame, query: catalog.Query | None = None, styler: An
         return shown.style.apply(lambda _: css, axis=None)
     except (AttributeError, IndexError, ValueError):
         return shown if cut else styler
+
+
+def _as_text(series: pd.Series, fmt: str | None, money: str) -> list[str]:
+    """A column's values as formatted text, its format read once rather than for every cell."""
+    return [formats.value(fmt, v, money) for v in series.tolist()]
 
 
 def _text_column(name: str, frame: pd.DataFrame, declared: Mapping[str, catalog.Column]) -> Any:
@@ -251,10 +253,13 @@ def capped(frame: pd.DataFrame, query: catalog.Query | None = None) -> pd.DataFr
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
-    """Text cells that a spreadsheet would run as formulas are neutralised (dashboard/export.py)."""
+    """Text cells that a spreadsheet would run as formulas are neutralised (dashboard/export.py).
+
+    The CSV is made when the button is clicked, not on every rerun for every table of the page."""
+    rows = frame.head(limits.load().max_rows_shown)
     st.download_button(
         label,
-        export.to_csv(frame.head(limits.load().max_rows_shown)),
+        lambda: export.to_csv(rows),
         file_name=file_name,
         mime="text/csv",
         key=key,
@@ -289,7 +294,7 @@ def show(query: catalog.Query, frame: pd.DataFrame, prefix: str = "", filters: F
             try:
                 marks = chart_annotations(query, frame, filters)
                 chart = charts.from_spec(frame, query.chart, marks, columns=query.columns)
-                st.altair_chart(chart, width="stretch")
+                vega.show(chart)
             except charts.TooManyRows as exc:
                 st.warning(str(exc))
     with tabs["Table"]:
@@ -321,7 +326,7 @@ def show_built(
     tabs = dict(zip(names, st.tabs(names), strict=True))
     for name, chart in built.items():
         with tabs[name]:
-            st.altair_chart(chart, width="stretch")
+            vega.show(chart)
     with tabs["Table"]:
         shown = capped(frame, query)
         st.dataframe(

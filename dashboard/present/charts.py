@@ -7,6 +7,7 @@ spans Monday to the next Monday. Tooltips say the day a stock was measured at.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,10 +20,25 @@ from dashboard.present.formats import Column
 # Browsers choke long before this; a query should aggregate in SQL instead.
 MAX_POINTS = 5000
 ANNOTATION_COLOUR = palette.MUTED
+# Altair's data transformer and theme are process-wide settings: code that switches them for one
+# conversion (the pages' charts, dashboard/app/vega.py) and code that needs the defaults while it
+# converts (the report's SVGs) hold this lock, so sessions rendering at once never see each other's.
+ALTAIR_GLOBALS = threading.Lock()
+
+
+def _faded_when_partial() -> alt.OpacityValue:
+    """A week the period cuts (the row's `partial` flag) is drawn faded."""
+    return alt.OpacityValue(1.0, condition={"test": "datum.partial", "value": 0.45})
 
 
 class TooManyRows(ValueError):
     """A chart asked to plot raw rows rather than aggregates."""
+
+
+def _tips(items: list[Any]) -> list[Any]:
+    """Tooltips as channel objects: Altair turns a plain "field:type" string into one through its
+    schema on every chart, which cost milliseconds per string on every rerun."""
+    return [alt.Tooltip(item) if isinstance(item, str) else item for item in items]
 
 
 def _fields(spec: Mapping[str, Any]) -> list[str]:
@@ -63,12 +79,12 @@ def annotate(
     base = alt.Chart(annotations)
     x = alt.X("start_date:T", title=None)
     bands = base.mark_rect(opacity=0.13, color=ANNOTATION_COLOUR).encode(
-        x=x, x2="end_date:T", tooltip=tooltip
+        x=x, x2=alt.X2("end_date:T"), tooltip=tooltip
     )
     rules = base.mark_rule(color=ANNOTATION_COLOUR, strokeDash=[4, 3]).encode(x=x, tooltip=tooltip)
     labels = base.mark_text(
         align="left", baseline="top", dx=3, dy=2, fontSize=10, color=palette.MUTED
-    ).encode(x=x, y=alt.value(0), text="label:N")
+    ).encode(x=x, y=alt.YValue(0), text=alt.Text("label:N"))
     return alt.layer(bands, rules, labels, chart)
 
 
@@ -152,7 +168,7 @@ def trend_with_bands(
     x_encoding = alt.X(f"{x}:T", title=None, axis=x_axis)
     axis = alt.Axis(format=y_format) if y_format else alt.Axis()
     y_encoding = alt.Y(f"{y}:Q", title=y_title or y, axis=axis)
-    tips = tooltip or [x, color, y]
+    tips = _tips(tooltip or [x, color, y])
     legend = alt.Legend(orient="bottom", title=None, labelLimit=260, symbolOpacity=1)
     layers: list[alt.Chart] = []
     if bands is not None and not bands.empty:
@@ -161,9 +177,9 @@ def trend_with_bands(
             .mark_rect(opacity=0.2)
             .encode(
                 x=alt.X(f"{band_start}:T", title=None, axis=x_axis),
-                x2=f"{band_end}:T",
+                x2=alt.X2(f"{band_end}:T"),
                 color=alt.Color(f"{color}:N", scale=scale, legend=legend),
-                tooltip=band_tooltip or [color, band_start, band_end],
+                tooltip=_tips(band_tooltip or [color, band_start, band_end]),
             )
         )
     if is_reference.any():
@@ -207,17 +223,19 @@ def range_box_plot(
         )
     order = frame.sort_values(median, ascending=False)[category].tolist()
     y = alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
-    base = alt.Chart(frame).encode(y=y, tooltip=tooltip or [category, low, q1, median, q3, high])
+    base = alt.Chart(frame).encode(y=y, tooltip=_tips(tooltip or [category, low, q1, median, q3, high]))
     layers = [
-        base.mark_rule(color=palette.BLUE).encode(x=alt.X(f"{low}:Q", title=x_title), x2=f"{high}:Q"),
-        base.mark_bar(size=14, color=palette.SKY, stroke=palette.BLUE).encode(x=f"{q1}:Q", x2=f"{q3}:Q"),
-        base.mark_tick(color=palette.BLUE, thickness=3, size=14).encode(x=f"{median}:Q"),
+        base.mark_rule(color=palette.BLUE).encode(x=alt.X(f"{low}:Q", title=x_title), x2=alt.X2(f"{high}:Q")),
+        base.mark_bar(size=14, color=palette.SKY, stroke=palette.BLUE).encode(
+            x=alt.X(f"{q1}:Q"), x2=alt.X2(f"{q3}:Q")
+        ),
+        base.mark_tick(color=palette.BLUE, thickness=3, size=14).encode(x=alt.X(f"{median}:Q")),
     ]
     if marker:
         layers.append(
             base.mark_point(
                 shape="diamond", filled=True, color=palette.VERMILLION, size=90, opacity=1
-            ).encode(x=f"{marker}:Q")
+            ).encode(x=alt.X(f"{marker}:Q"))
         )
     return alt.layer(*layers).properties(height=height or max(120, 30 * len(frame)))
 
@@ -261,16 +279,16 @@ def demand_parts(
         .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("week:T", title="Week (ordered)", axis=alt.Axis(format="%d %b")),
-            x2="week_end:T",
+            x2=alt.X2("week_end:T"),
             y=alt.Y("units_from:Q", title="Units ordered"),
-            y2="units_to:Q",
+            y2=alt.Y2("units_to:Q"),
             color=alt.Color(
                 "part:N",
                 title=None,
                 scale=alt.Scale(domain=list(DEMAND_PARTS.values()), range=DEMAND_COLOURS),
                 legend=alt.Legend(orient="top"),
             ),
-            opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
+            opacity=_faded_when_partial(),
             tooltip=[
                 alt.Tooltip("week:T", title="week of"),
                 alt.Tooltip("days_in_period:Q", title="days in period"),
@@ -298,16 +316,16 @@ def unmet_by_category(
         .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("week:T", title="Week (ordered)", axis=alt.Axis(format="%d %b")),
-            x2="week_end:T",
+            x2=alt.X2("week_end:T"),
             y=alt.Y("unmet_from:Q", title="Unmet units (backordered + lost)"),
-            y2="unmet_to:Q",
+            y2=alt.Y2("unmet_to:Q"),
             color=alt.Color(
                 "category:N",
                 title=None,
                 scale=_scale(palette.assign(frame["category"].dropna().unique().tolist())),
                 legend=alt.Legend(orient="top", columns=4),
             ),
-            opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
+            opacity=_faded_when_partial(),
             tooltip=[
                 alt.Tooltip("week:T", title="week of"),
                 alt.Tooltip("category:N"),
@@ -359,7 +377,7 @@ def surge_map(frame: pd.DataFrame, height: int = 360) -> alt.LayerChart:
     labels = (
         base.transform_filter(alt.datum.status != "steady")
         .mark_text(align="left", dx=8, fontSize=11, color=palette.MUTED)
-        .encode(text="sku:N")
+        .encode(text=alt.Text("sku:N"))
     )
     return alt.layer(points, labels).properties(height=height)
 
@@ -399,7 +417,7 @@ def ranked_bars(
             legend=alt.Legend(orient="top", columns=4),
         )
     else:
-        colour = alt.value(palette.BLUE)
+        colour = alt.ColorValue(palette.BLUE)
     return (
         alt.Chart(long)
         .mark_bar()
@@ -503,18 +521,18 @@ def backlog_flows(
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("week:T", title="Week"),
-            x2="week_end:T",
+            x2=alt.X2("week_end:T"),
             y=alt.Y(
                 "top:Q", title=f"Backordered {measure}: new (up), closed (down)", axis=alt.Axis(format=",.0f")
             ),
-            y2="bottom:Q",
+            y2=alt.Y2("bottom:Q"),
             color=alt.Color(
                 "flow:N",
                 title=None,
                 scale=alt.Scale(domain=list(BACKLOG_FLOWS), range=list(BACKLOG_FLOWS.values())),
                 legend=alt.Legend(orient="top"),
             ),
-            opacity=alt.condition(alt.datum.partial, alt.value(0.45), alt.value(1.0)),
+            opacity=_faded_when_partial(),
             tooltip=[
                 alt.Tooltip("week:T", title="week of"),
                 alt.Tooltip("days_in_period:Q", title="days in period"),
@@ -528,8 +546,8 @@ def backlog_flows(
         alt.Chart(data.assign(middle=data["week"] + pd.Timedelta(days=3, hours=12)))
         .mark_tick(color=palette.MUTED, thickness=3, size=14)
         .encode(
-            x="middle:T",
-            y=f"net_{measure}:Q",
+            x=alt.X("middle:T"),
+            y=alt.Y(f"net_{measure}:Q"),
             tooltip=[
                 alt.Tooltip("week:T", title="week of"),
                 alt.Tooltip(f"net_{measure}:Q", title="net change", format="+,"),
@@ -582,9 +600,9 @@ def eta_weeks(frame: pd.DataFrame, height: int = 300) -> alt.Chart:
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("eta_week:T", title="ETA week (Monday)", axis=alt.Axis(format="%d %b", tickCount="week")),
-            x2="week_end:T",
+            x2=alt.X2("week_end:T"),
             y=alt.Y("top:Q", title="Open backordered units"),
-            y2="bottom:Q",
+            y2=alt.Y2("bottom:Q"),
             color=alt.Color(
                 "eta_flag:N",
                 title=None,
@@ -641,7 +659,7 @@ def calibration(table: pd.DataFrame, height: int = 300) -> alt.LayerChart:
     model's points sit on the dashed diagonal."""
     top = float(max(table["predicted"].max(), table["observed"].max(), 0.05)) if not table.empty else 1.0
     diagonal = alt.Chart(pd.DataFrame({"rate": [0.0, top]})).mark_line(strokeDash=[4, 4], color=palette.MUTED)
-    diagonal = diagonal.encode(x="rate:Q", y="rate:Q")
+    diagonal = diagonal.encode(x=alt.X("rate:Q"), y=alt.Y("rate:Q"))
     points = (
         alt.Chart(table)
         .mark_line(point=alt.OverlayMarkDef(size=70), color=palette.VERMILLION)
@@ -691,7 +709,7 @@ def backlog_outlook(
         measured.mark_area(opacity=0.25, color=palette.BLUE),
         measured.mark_line(color=palette.BLUE),
         expected.mark_area(opacity=0.2, color=palette.ORANGE).encode(
-            y=alt.Y(f"{measure}_low:Q", title=title, axis=axis), y2=f"{measure}_high:Q"
+            y=alt.Y(f"{measure}_low:Q", title=title, axis=axis), y2=alt.Y2(f"{measure}_high:Q")
         ),
         expected.mark_line(color=palette.ORANGE, strokeDash=[6, 4]).encode(
             y=alt.Y(f"{y}:Q", title=title, axis=axis),
@@ -714,17 +732,17 @@ def stock_projection(frame: pd.DataFrame, height: int = 280) -> alt.LayerChart:
     zero = (
         alt.Chart(pd.DataFrame({"y": [0]}))
         .mark_rule(color=palette.VERMILLION, strokeDash=[4, 3])
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q"))
     )
     return alt.layer(
         base.mark_area(opacity=0.2, color=palette.BLUE).encode(
-            y=alt.Y("available_low:Q", title="Projected available units"), y2="available_high:Q"
+            y=alt.Y("available_low:Q", title="Projected available units"), y2=alt.Y2("available_high:Q")
         ),
         base.mark_bar(color=palette.GREEN, opacity=0.6).encode(
-            y="receipts:Q", tooltip=["day:T", "receipts:Q"]
+            y=alt.Y("receipts:Q"), tooltip=[alt.Tooltip("day:T"), alt.Tooltip("receipts:Q")]
         ),
         base.mark_line(color=palette.BLUE, point=True).encode(
-            y="available:Q",
+            y=alt.Y("available:Q"),
             tooltip=[
                 alt.Tooltip("day:T"),
                 alt.Tooltip("available:Q", format=",.1f"),

@@ -168,9 +168,7 @@ def check(
         chosen = (scope or {}).get(rule.per)  # alerts follow the sidebar: a picked supplier, only it
         for group in [chosen] if chosen else groups.get(rule.per, ()):
             grouped = {**(scope or {}), rule.per: group}
-            value = weekly.kpis(run, week, grouped, scorer if rule.metric == "revenue_at_risk" else None)[
-                rule.metric
-            ]
+            value = weekly.metric(run, week, rule.metric, grouped, scorer)
             if _breached(rule, value):
                 shown = (names or {}).get(rule.per, {}).get(group)
                 breaches.append(Breach(rule, float(value), week, str(group), shown))

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import vl_convert
 
-from dashboard.present import formats, palette
+from dashboard.present import charts, formats, palette
 from dashboard.query import catalog
 from dashboard.review import alerts, notes, targets, weekly
 
@@ -124,7 +124,9 @@ def block(title: str, body: str) -> str:
 
 
 def svg(chart: Any, width: int = 470) -> str:
-    return vl_convert.vegalite_to_svg(chart.properties(width=width).to_json())
+    with charts.ALTAIR_GLOBALS:  # the default data transformer, not one a page is using right now
+        spec = chart.properties(width=width).to_json()
+    return vl_convert.vegalite_to_svg(spec)
 
 
 def _note(note: notes.Note) -> str:

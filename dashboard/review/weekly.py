@@ -263,6 +263,24 @@ def kpis(
     return figures
 
 
+def metric(
+    run: Runner,
+    week: Week,
+    name: str,
+    scope: Mapping[str, Any] | None = None,
+    scores: RiskScores | None = None,
+) -> Any:
+    """One of kpis()'s figures, computing only what it needs: a per-supplier alert on a kpis.sql
+    figure runs kpis.sql alone for each supplier, not the projection and the risk model too."""
+    if name == PROJECTED_STOCKOUTS.key:
+        projected = projected_stockouts(run, week, scope, top=None)
+        return None if projected is None else len(projected)
+    if name == REVENUE_AT_RISK.key:
+        return None if scores is None else scores.revenue_at_risk(week.end, dict(scope or {}))
+    frame = run("kpis", week_values(week, scope))
+    return _plain(frame.iloc[0][name])
+
+
 def trend(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
     return run("kpi_trend", {**week_values(week, scope), "weeks": TREND_WEEKS})
 

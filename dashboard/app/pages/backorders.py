@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cache, cards, filters, page
+from dashboard.app import cache, cards, filters, page, vega
 from dashboard.present import charts, formats, palette, text
 from dashboard.query import catalog
 
@@ -350,9 +350,7 @@ def causes(query: catalog.Query, active: filters.Filters) -> pd.DataFrame | None
             st.info("No open backorders for the current filters.", icon=":material/filter_alt_off:")
         table_tab, chart_tab, sql_tab = st.tabs(["Table", "Chart", "SQL"])
         with chart_tab:
-            st.altair_chart(
-                charts.labelled_bars(frame, "root_cause", charts.ROOT_CAUSES, counted="SKUs"), width="stretch"
-            )
+            vega.show(charts.labelled_bars(frame, "root_cause", charts.ROOT_CAUSES, counted="SKUs"))
         with table_tab:
             sku_table(
                 query,

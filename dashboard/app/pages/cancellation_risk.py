@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import cache, cards, filters, page
+from dashboard.app import cache, cards, filters, page, vega
 from dashboard.model import outputs, risk
 from dashboard.present import charts, formats
 from dashboard.query import catalog
@@ -253,6 +253,6 @@ with st.container(border=True):
             help=f"{result.canceled:,} canceled; {result.still_open:,} still open left out",
         )
         if not result.calibration.empty:
-            st.altair_chart(charts.calibration(result.calibration), width="stretch")
+            vega.show(charts.calibration(result.calibration))
 
 cards.page_cards(PAGE, active, skip=SHOWN)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import access, settings
-from dashboard.app import actions, cache, cards, filters, page, signin
+from dashboard.app import actions, cache, cards, filters, page, signin, vega
 from dashboard.present import formats, palette, text
 from dashboard.query import catalog
 from dashboard.review import alerts, notes, report, targets, weekly
@@ -121,10 +121,10 @@ else:
     left, right = st.columns(2)
     with left:
         st.markdown("**Open backorders at the end of each week**")
-        st.altair_chart(weekly.backlog_chart(history, marks, columns=trend_query.columns), width="stretch")
+        vega.show(weekly.backlog_chart(history, marks, columns=trend_query.columns))
     with right:
         st.markdown("**Backorder rate and unit fill rate by week**")
-        st.altair_chart(weekly.rate_chart(history, marks), width="stretch")
+        vega.show(weekly.rate_chart(history, marks))
     with st.expander("Weekly figures (table and CSV)"):
         cards.dataframe(history, trend_query)
         cards.csv_download(history, f"kpis-{week.label}.csv", "review.trend.download")
