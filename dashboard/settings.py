@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from dashboard import safeyaml
+from dashboard import filecache, safeyaml
 
 SETTINGS_ENV_VAR = "BACKORDER_SETTINGS"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -31,11 +30,8 @@ def path() -> Path:
     return Path(configured) if configured else PROJECT_ROOT / "settings.yaml"
 
 
-# Parsed files by path, each with the stat it was read at. A page view asks for a section a dozen
-# times (limits, currency, targets, the rerun log); the file is parsed again only when it changed,
-# so an edit still takes effect at the next rerun.
-_parsed: dict[Path, tuple[tuple[int, ...], dict[str, Any]]] = {}
-_parsing = threading.Lock()
+# A page view asks for a section a dozen times (limits, currency, targets, the rerun log).
+_parsed: filecache.ParsedFiles[dict[str, Any]] = filecache.ParsedFiles()
 
 
 def load(file: Path | None = None) -> dict[str, Any]:
@@ -43,20 +39,11 @@ def load(file: Path | None = None) -> dict[str, Any]:
 
     Each call returns its own copy, so a caller may change what it gets."""
     file = file or path()
-    try:
-        stat = file.stat()
-    except FileNotFoundError:
+    if not file.exists():
         if os.environ.get(SETTINGS_ENV_VAR) and file == path():
-            raise SettingsError(f"{file}: no such settings file (set by {SETTINGS_ENV_VAR})") from None
+            raise SettingsError(f"{file}: no such settings file (set by {SETTINGS_ENV_VAR})")
         return {}
-    signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
-    with _parsing:
-        known = _parsed.get(file)
-    if known is None or known[0] != signature:
-        known = (signature, _parse(file))
-        with _parsing:
-            _parsed[file] = known
-    return copy.deepcopy(known[1])
+    return copy.deepcopy(_parsed.get(file, file, lambda: _parse(file)))
 
 
 def _parse(file: Path) -> dict[str, Any]:

@@ -12,12 +12,20 @@ from dashboard.query import warehouse
 
 PACKAGE = warehouse.PROJECT_ROOT / "dashboard"
 # layer -> the project layers it may import (itself always allowed)
-BASE = {"registry", "settings", "safeyaml", "export", "access"}  # cross-cutting, below every layer
+BASE = {
+    "registry",
+    "settings",
+    "safeyaml",
+    "filecache",
+    "export",
+    "access",
+}  # cross-cutting, below every layer
 ALLOWED: dict[str, set[str]] = {
     "registry": set(),
     "safeyaml": set(),
+    "filecache": set(),
     "export": set(),
-    "settings": {"safeyaml"},
+    "settings": {"safeyaml", "filecache"},
     "access": {"settings"},
     "sample": set(),
     "query": BASE,

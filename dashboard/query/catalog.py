@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from dashboard import registry, safeyaml
+from dashboard import filecache, registry, safeyaml
 from dashboard.query import limits, warehouse
 
 HEADER_KEYS = ("title", "description", "params", "chart", "columns")
@@ -262,35 +262,13 @@ def _parse_or_broken(path: Path, root: Path) -> Query:
         return _broken(path, root, f"{_place(path, root)[0]}: cannot be used: {type(exc).__name__}: {exc}")
 
 
-# Parsed files by (root, path), each with the stat it was parsed at. Every page lists the query files
-# several times per rerun, and parsing all of them again (YAML header, SQL validation) was 60-98 %
-# of a page view's CPU; a file is parsed again only when its stat says it changed, so an analyst's
-# new or edited file still shows at the next rerun.
-_parsed: dict[tuple[Path, Path], tuple[tuple[int, ...], Query]] = {}
-_parsing = threading.Lock()
-
-
-def _signature(path: Path) -> tuple[int, ...] | None:
-    """What changes when a file is edited or replaced: modification and change times, size, inode."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+# Every page lists the query files several times per rerun; parsing all of them again (YAML header,
+# SQL validation) was 60-98 % of a page view's CPU.
+_parsed: filecache.ParsedFiles[Query] = filecache.ParsedFiles()
 
 
 def _cached(path: Path, root: Path) -> Query:
-    signature = _signature(path)
-    key = (root, path)
-    with _parsing:
-        known = _parsed.get(key)
-    if signature is not None and known is not None and known[0] == signature:
-        return known[1]
-    query = _parse_or_broken(path, root)
-    if signature is not None:
-        with _parsing:
-            _parsed[key] = (signature, query)
-    return query
+    return _parsed.get((root, path), path, lambda: _parse_or_broken(path, root))
 
 
 def discover(root: Path | None = None) -> list[Query]:
