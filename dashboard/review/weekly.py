@@ -256,10 +256,9 @@ def kpis(
     """The week's kpis.sql figures, plus revenue_at_risk when the risk model is given."""
     frame = run("kpis", week_values(week, scope))
     figures = {key: _plain(value) for key, value in frame.iloc[0].items()}
-    projected = projected_stockouts(run, week, scope, top=None)
-    figures[PROJECTED_STOCKOUTS.key] = None if projected is None else len(projected)
+    figures[PROJECTED_STOCKOUTS.key] = _projected_count(run, week, scope)
     if scores is not None:
-        figures[REVENUE_AT_RISK.key] = scores.revenue_at_risk(week.end, dict(scope or {}))
+        figures[REVENUE_AT_RISK.key] = _revenue_at_risk(scores, week, scope)
     return figures
 
 
@@ -273,12 +272,20 @@ def metric(
     """One of kpis()'s figures, computing only what it needs: a per-supplier alert on a kpis.sql
     figure runs kpis.sql alone for each supplier, not the projection and the risk model too."""
     if name == PROJECTED_STOCKOUTS.key:
-        projected = projected_stockouts(run, week, scope, top=None)
-        return None if projected is None else len(projected)
+        return _projected_count(run, week, scope)
     if name == REVENUE_AT_RISK.key:
-        return None if scores is None else scores.revenue_at_risk(week.end, dict(scope or {}))
+        return None if scores is None else _revenue_at_risk(scores, week, scope)
     frame = run("kpis", week_values(week, scope))
     return _plain(frame.iloc[0][name])
+
+
+def _projected_count(run: Runner, week: Week, scope: Mapping[str, Any] | None) -> int | None:
+    projected = projected_stockouts(run, week, scope, top=None)
+    return None if projected is None else len(projected)
+
+
+def _revenue_at_risk(scores: RiskScores, week: Week, scope: Mapping[str, Any] | None) -> Any:
+    return scores.revenue_at_risk(week.end, dict(scope or {}))
 
 
 def trend(run: Runner, week: Week, scope: Mapping[str, Any] | None = None) -> pd.DataFrame:
